@@ -1,0 +1,73 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { controlRoutes } from './control/control-routes';
+import type { Deps } from './deps';
+import type { AppEnv } from './http/app-env';
+import { ApiError, errorResponse } from './http/errors';
+import { adminKey } from './http/middleware/admin-key';
+import { authenticate } from './http/middleware/authenticate';
+import { rateLimit } from './http/middleware/rate-limit';
+import { requestContext } from './http/middleware/request-context';
+import { channelRoutes } from './http/routes/channels';
+import { healthRoutes } from './http/routes/health';
+import { messageRoutes } from './http/routes/messages';
+import { openApiRoutes } from './http/routes/openapi';
+import { userRoutes } from './http/routes/users';
+import { workspaceRoutes } from './http/routes/workspace';
+
+/** Largest JSON body accepted: a message is ≤ 8 KB, so 1 MiB leaves room for batches. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The public HTTP app: health, then `/v1` behind authentication. Every error, including 404
+ * and malformed JSON, leaves in SPEC's `{"error":{code,message,request_id}}` shape.
+ *
+ * @example
+ * serve({ fetch: createApp(deps).fetch, port: 8080 });
+ */
+export function createApp(deps: Deps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(requestContext(deps.logger, deps.metrics));
+  app.route('/', healthRoutes(deps));
+
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new ApiError('payload_too_large', `Body exceeds ${MAX_BODY_BYTES} bytes`);
+    },
+  });
+  const v1 = new Hono<AppEnv>();
+  // The API description is public: it holds no workspace data.
+  v1.route('/', openApiRoutes());
+  v1.use(limitBody);
+  v1.use(authenticate(deps));
+  v1.use(rateLimit(deps.config.rateLimit, deps.now));
+  v1.route('/', workspaceRoutes());
+  v1.route('/users', userRoutes(deps));
+  v1.route('/channels', channelRoutes(deps));
+  v1.route('/channels/:channel_id', messageRoutes(deps));
+  app.route('/v1', v1);
+
+  if (deps.config.adminKey) {
+    // Off unless CARIOSAN_ADMIN_KEY is set: workspaces are otherwise only made by the CLI.
+    const admin = new Hono<AppEnv>();
+    admin.use(limitBody, adminKey(deps.config.adminKey));
+    admin.route('/', controlRoutes(deps, 'admin-api'));
+    app.route('/admin', admin);
+  }
+
+  app.notFound((c) =>
+    errorResponse(c, new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`)),
+  );
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return errorResponse(c, error);
+    if (error instanceof HTTPException && error.status < 500) {
+      const code = error.status === 413 ? 'payload_too_large' : 'invalid_request';
+      return errorResponse(c, new ApiError(code, error.message || 'Bad request'));
+    }
+    deps.logger.error('unhandled error', { request_id: c.get('requestId'), error });
+    return errorResponse(c, new ApiError('internal_error', 'Internal error'));
+  });
+  return app;
+}

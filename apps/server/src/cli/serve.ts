@@ -1,0 +1,33 @@
+import type { Config } from '../env';
+import { createLogger } from '../lib/logger';
+import { startServer } from '../server';
+
+/**
+ * `cariosan serve`: runs until SIGTERM or SIGINT, then drains and exits 0.
+ *
+ * @example
+ * process.exitCode = await serveCommand(loadConfig(process.env));
+ */
+export async function serveCommand(config: Config): Promise<number> {
+  const logger = createLogger({ level: config.logLevel });
+  const server = await startServer(config, { logger });
+  if (!config.databaseUrl) {
+    logger.info('create a workspace with: pnpm cariosan workspace create --name "My app"', {
+      data_dir: config.dataDir,
+    });
+  }
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info('signal received', { signal });
+      server.close().then(
+        () => resolve(0),
+        (error) => {
+          logger.error('shutdown failed', { error });
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

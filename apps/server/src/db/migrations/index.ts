@@ -1,0 +1,1 @@
+export { createMigrationProvider, DEFAULT_APP_ROLE, MIGRATION_NAMES } from './provider';

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './env';
+
+describe('loadConfig', () => {
+  it('applies SPEC §6 defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      jwtTtlHours: 24,
+      logLevel: 'info',
+      databaseUrl: undefined,
+      rateLimit: 0,
+    });
+    expect(config.dataDir.endsWith('.cariosan')).toBe(true);
+  });
+
+  it('names every invalid variable at once', () => {
+    expect(() =>
+      loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x' }),
+    ).toThrow(ConfigError);
+    try {
+      loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x' });
+    } catch (error) {
+      expect((error as Error).message).toMatch(/PORT/);
+      expect((error as Error).message).toMatch(/LOG_LEVEL/);
+      expect((error as Error).message).toMatch(/DATABASE_URL/);
+    }
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', CARIOS_JWT_TTL_HOURS: '2' })).toMatchObject({
+      databaseUrl: undefined,
+      jwtTtlHours: 2,
+    });
+  });
+});

@@ -1,0 +1,82 @@
+import { resolve } from 'node:path';
+import * as v from 'valibot';
+
+const LogLevel = v.picklist(['debug', 'info', 'warn', 'error', 'silent']);
+export type LogLevel = v.InferOutput<typeof LogLevel>;
+
+const positiveInt = (name: string, fallback: number) =>
+  v.pipe(
+    v.optional(v.string(), String(fallback)),
+    v.transform(Number),
+    v.number(),
+    v.integer(`${name} must be an integer`),
+    v.minValue(0, `${name} must not be negative`),
+  );
+
+const EnvSchema = v.object({
+  DATABASE_URL: v.optional(
+    v.pipe(v.string(), v.regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL')),
+  ),
+  CARIOSAN_DATA_DIR: v.optional(v.string(), './.cariosan'),
+  PORT: v.pipe(positiveInt('PORT', 8080), v.maxValue(65535, 'PORT must be at most 65535')),
+  HOST: v.optional(v.string(), '0.0.0.0'),
+  CARIOSAN_MASTER_KEY: v.optional(v.string()),
+  CARIOS_JWT_TTL_HOURS: v.pipe(
+    positiveInt('CARIOS_JWT_TTL_HOURS', 24),
+    v.minValue(1, 'CARIOS_JWT_TTL_HOURS must be at least 1'),
+  ),
+  LOG_LEVEL: v.optional(LogLevel, 'info'),
+  CARIOSAN_RATE_LIMIT: positiveInt('CARIOSAN_RATE_LIMIT', 0),
+  CARIOSAN_ADMIN_KEY: v.optional(v.string()),
+});
+
+/** Everything the server reads from its environment, parsed and typed once at start. */
+export interface Config {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  port: number;
+  host: string;
+  masterKey: string | undefined;
+  jwtTtlHours: number;
+  logLevel: LogLevel;
+  /** Requests per second per workspace; 0 = unlimited. */
+  rateLimit: number;
+  adminKey: string | undefined;
+}
+
+/**
+ * Parses `process.env` (or any record) into a typed Config, with one message per bad variable.
+ *
+ * @example
+ * const config = loadConfig(process.env); // throws ConfigError listing every problem
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const result = v.safeParse(EnvSchema, present);
+  if (!result.success) {
+    const lines = result.issues.map((issue) => {
+      const key = issue.path?.map((item) => String(item.key)).join('.') ?? '';
+      return `${key}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid environment:\n  ${lines.join('\n  ')}`);
+  }
+  const out = result.output;
+  return {
+    databaseUrl: out.DATABASE_URL,
+    dataDir: resolve(out.CARIOSAN_DATA_DIR),
+    port: out.PORT,
+    host: out.HOST,
+    masterKey: out.CARIOSAN_MASTER_KEY,
+    jwtTtlHours: out.CARIOS_JWT_TTL_HOURS,
+    logLevel: out.LOG_LEVEL,
+    rateLimit: out.CARIOSAN_RATE_LIMIT,
+    adminKey: out.CARIOSAN_ADMIN_KEY,
+  };
+}
+
+/** A misconfigured environment: printed as is, without a stack, by the CLI. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
