@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-db';
-import { withControl, withWorkspace } from './scope';
+import { withControl, withWorker, withWorkspace } from './scope';
 
 const A = 'ws_A';
 const B = 'ws_B';
@@ -87,6 +87,31 @@ describe('row-level security', () => {
       trx.insertInto('users').values({ workspace_id: A, id: 'mallory' }).execute(),
     );
     await expect(tenantWrite).rejects.toThrow(/row-level security/);
+  });
+
+  test('worker scope sees the outbox of every workspace but no chat table', async () => {
+    const { db } = testDb.handle;
+    for (const w of [A, B]) {
+      await withWorkspace(db, w, (trx) =>
+        trx
+          .insertInto('outbox')
+          .values({ workspace_id: w, event_id: `evt_${w}`, type: 'channel.created', payload: '{}' })
+          .execute(),
+      );
+    }
+    const seen = await withWorker(db, async (trx) => ({
+      outbox: await trx.selectFrom('outbox').select('workspace_id').orderBy('id').execute(),
+      channels: await trx.selectFrom('channels').selectAll().execute(),
+      workspaces: await trx.selectFrom('workspaces').selectAll().execute(),
+    }));
+    expect(seen.outbox.map((row) => row.workspace_id)).toEqual([A, B]);
+    expect(seen.channels).toEqual([]);
+    expect(seen.workspaces).toEqual([]);
+    const inWorkspace = await withWorkspace(db, A, (trx) =>
+      trx.selectFrom('outbox').select('workspace_id').execute(),
+    );
+    expect(inWorkspace).toEqual([{ workspace_id: A }]);
+    await withWorker(db, (trx) => trx.deleteFrom('outbox').execute());
   });
 
   test('a workspace scope sees only its own workspace row and api keys', async () => {

@@ -37,11 +37,29 @@ export function withControl<T>(
   return scoped(db, '', 'on', fn);
 }
 
+/**
+ * Runs fn in a transaction in worker scope: outbox, webhooks and webhook_deliveries of all
+ * workspaces (for the delivery loop that claims due work across tenants). Every other tenant
+ * table stays invisible; load a delivery's chat data with withWorkspace.
+ *
+ * @example
+ * const due = await withWorker(db, (trx) =>
+ *   trx.selectFrom('webhook_deliveries').selectAll().where('status', '=', 'pending').execute(),
+ * );
+ */
+export function withWorker<T>(
+  db: Kysely<DB>,
+  fn: (trx: Transaction<DB>) => Promise<T>,
+): Promise<T> {
+  return scoped(db, '', 'off', fn, 'on');
+}
+
 function scoped<T>(
   db: Kysely<DB>,
   workspaceId: string,
   control: 'on' | 'off',
   fn: (trx: Transaction<DB>) => Promise<T>,
+  worker: 'on' | 'off' = 'off',
 ): Promise<T> {
   if (db.isTransaction) {
     // Re-scoping an open transaction would leak the new scope into the caller's remaining
@@ -49,9 +67,10 @@ function scoped<T>(
     throw new Error('withWorkspace/withControl need the db, not a transaction');
   }
   return db.transaction().execute(async (trx) => {
-    // Both settings in one statement: one round trip, and a scope never inherits the other.
+    // All settings in one statement: one round trip, and a scope never inherits another.
     await sql`select set_config('cariosan.workspace_id', ${workspaceId}, true),
-      set_config('cariosan.control', ${control}, true)`.execute(trx);
+      set_config('cariosan.control', ${control}, true),
+      set_config('cariosan.worker', ${worker}, true)`.execute(trx);
     return fn(trx);
   });
 }

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { createInitMigration } from './0001-init';
 import { createMessageClientIdMigration } from './0002-message-client-id-partial';
+import { createWorkerScopeMigration } from './0003-worker-scope';
 
 /**
  * The unprivileged role every application query runs as.
@@ -13,6 +14,7 @@ export const DEFAULT_APP_ROLE = 'cariosan_app';
 const MIGRATIONS: Record<string, (appRole: string) => Migration> = {
   '0001-init': createInitMigration,
   '0002-message-client-id-partial': createMessageClientIdMigration,
+  '0003-worker-scope': createWorkerScopeMigration,
 };
 
 /**
