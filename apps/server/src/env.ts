@@ -28,6 +28,9 @@ const EnvSchema = v.object({
   LOG_LEVEL: v.optional(LogLevel, 'info'),
   CARIOSAN_RATE_LIMIT: positiveInt('CARIOSAN_RATE_LIMIT', 0),
   CARIOSAN_ADMIN_KEY: v.optional(v.string()),
+  CARIOSAN_WS_FRAME_RATE: positiveInt('CARIOSAN_WS_FRAME_RATE', 50),
+  CARIOSAN_WS_USER_FRAME_RATE: positiveInt('CARIOSAN_WS_USER_FRAME_RATE', 100),
+  CARIOSAN_WS_MAX_BUFFERED_BYTES: positiveInt('CARIOSAN_WS_MAX_BUFFERED_BYTES', 1024 * 1024),
 });
 
 /** Everything the server reads from its environment, parsed and typed once at start. */
@@ -42,6 +45,12 @@ export interface Config {
   /** Requests per second per workspace; 0 = unlimited. */
   rateLimit: number;
   adminKey: string | undefined;
+  /** WebSocket frames per second per socket; 0 = unlimited. */
+  wsFrameRate: number;
+  /** WebSocket frames per second per user, over all its sockets on one node; 0 = unlimited. */
+  wsUserFrameRate: number;
+  /** Bytes a socket may have queued before it is closed as a slow consumer. */
+  wsMaxBufferedBytes: number;
 }
 
 /**
@@ -73,6 +82,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: out.LOG_LEVEL,
     rateLimit: out.CARIOSAN_RATE_LIMIT,
     adminKey: out.CARIOSAN_ADMIN_KEY,
+    wsFrameRate: out.CARIOSAN_WS_FRAME_RATE,
+    wsUserFrameRate: out.CARIOSAN_WS_USER_FRAME_RATE,
+    wsMaxBufferedBytes: out.CARIOSAN_WS_MAX_BUFFERED_BYTES,
   };
 }
 

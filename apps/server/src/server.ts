@@ -13,6 +13,7 @@ import { DataDirLockedError, lockDataDir } from './control/data-dir-lock';
 import { type DbHandle, migrateDatabase, openDatabase } from './db/create-db';
 import type { Deps } from './deps';
 import type { Config } from './env';
+import { type Gateway, startGateway } from './gateway/gateway';
 import { createLogger, type Logger } from './lib/logger';
 import { Metrics } from './lib/metrics';
 
@@ -99,6 +100,8 @@ export interface RunningServer {
   port: number;
   deps: Deps;
   controlBus: ControlBus;
+  /** The WebSocket gateway at /v1/ws. */
+  gateway: Gateway;
   /** Graceful stop: no new connections, in-flight requests finish (up to `graceMs`), then storage closes. */
   close(graceMs?: number): Promise<void>;
 }
@@ -134,6 +137,8 @@ export async function startServer(
       resolve(s as Server),
     );
   })) as Server;
+  const gateway = await startGateway(deps, controlBus);
+  server.on('upgrade', gateway.handleUpgrade);
   const port = (server.address() as AddressInfo).port;
   const closeControl = config.databaseUrl
     ? async () => {}
@@ -150,9 +155,12 @@ export async function startServer(
     port,
     deps,
     controlBus,
+    gateway,
     close(graceMs = 10_000) {
       closing ??= (async () => {
         logger.info('shutting down');
+        // Sockets first: in-flight sends finish, then every client hears 1012 and moves on.
+        await gateway.close(graceMs);
         const drained = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);

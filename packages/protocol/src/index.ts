@@ -11,6 +11,7 @@ export * from './messages';
 export * from './routes';
 export * from './token';
 export * from './users';
+export * from './ws';
 
 /** Version of the wire protocol (REST bodies and WebSocket frames). */
 export const PROTOCOL_VERSION = 1;

@@ -13,6 +13,8 @@ export interface UserPrincipal {
   workspaceId: string;
   userId: string;
   apiKey: string;
+  /** Generation of the secret whose key signed the token (rotation voids older ones). */
+  keyGeneration: number;
   /** When the token stops being valid (ms): its `exp`, or sooner under CARIOS_JWT_TTL_HOURS. */
   expiresAt: number;
 }
@@ -101,6 +103,7 @@ export async function verifyUserToken(
     workspaceId: record.workspaceId,
     userId: sub,
     apiKey: record.apiKey,
+    keyGeneration: record.generation,
     expiresAt,
   });
 }

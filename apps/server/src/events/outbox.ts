@@ -1,8 +1,9 @@
 import type { EventPayload, PersistedEventType } from '@cariosan/protocol';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { ulid } from 'ulidx';
 import type { DB } from '../db/database';
 import { json } from '../db/json';
+import { EVENTS_CHANNEL, encodeWireEvent } from './event-wire';
 
 /** One change to record: a name of SPEC §3 and its payload. */
 export interface NewEvent<T extends PersistedEventType> {
@@ -15,7 +16,9 @@ export interface NewEvent<T extends PersistedEventType> {
 
 /**
  * Writes an event to the outbox inside the caller's transaction, so the change and its event
- * commit or roll back together; the gateway and webhooks read them from there.
+ * commit or roll back together, and queues its NOTIFY in the same statement. PostgreSQL
+ * delivers notifications only on commit and in commit order; the channel row lock that hands
+ * out seqs makes commit order seq order within a channel.
  *
  * @example
  * await recordEvent(trx, workspaceId, { type: 'message.new', channelId, seq, data: { message } });
@@ -26,16 +29,24 @@ export async function recordEvent<T extends PersistedEventType>(
   event: NewEvent<T>,
 ): Promise<string> {
   const eventId = `evt_${ulid()}`;
-  await trx
-    .insertInto('outbox')
-    .values({
-      workspace_id: workspaceId,
-      event_id: eventId,
-      type: event.type,
-      channel_id: event.channelId ?? null,
-      seq: event.seq ?? null,
-      payload: json(event.data),
-    })
-    .execute();
+  const createdAt = new Date().toISOString();
+  const channelId = event.channelId ?? null;
+  const seq = event.seq ?? null;
+  const wire = encodeWireEvent({
+    w: workspaceId,
+    t: event.type,
+    i: eventId,
+    c: channelId,
+    s: seq,
+    a: createdAt,
+    d: event.data as Record<string, unknown>,
+  });
+  await sql`with recorded as (
+      insert into outbox (workspace_id, event_id, type, channel_id, seq, payload, created_at)
+      values (${workspaceId}, ${eventId}, ${event.type}, ${channelId}, ${seq},
+        ${json(event.data)}, ${createdAt})
+      returning 1
+    )
+    select pg_notify(${EVENTS_CHANNEL}, ${wire}) from recorded`.execute(trx);
   return eventId;
 }

@@ -1,0 +1,486 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CLOSE_CODES,
+  ClientFrame,
+  type CloseReason,
+  CONNECT_TIMEOUT_SECONDS,
+  type ErrorCode,
+  MAX_FRAME_BYTES,
+  type SessionInfo,
+  TOKEN_EXPIRY_WARNING_SECONDS,
+} from '@cariosan/protocol';
+import * as v from 'valibot';
+import { type RawData, WebSocket } from 'ws';
+import { type UserPrincipal, verifyUserToken } from '../auth/user-token';
+import { loadVisibleChannel } from '../channels/channel-access';
+import { withWorkspace } from '../db/scope';
+import type { Deps } from '../deps';
+import type { Actor } from '../http/actor';
+import { ApiError } from '../http/errors';
+import type { RateLimiter } from '../lib/rate-limiter';
+import { sendMessage } from '../messages/message.service';
+import { markRead } from '../messages/reaction-read.service';
+import type { Hub } from './hub';
+import { messagesAfter } from './replay';
+import { Subscription } from './subscription';
+import type { TypingTracker } from './typing';
+
+/** What every connection of a node shares. */
+export interface GatewayContext {
+  deps: Deps;
+  hub: Hub;
+  typing: TypingTracker;
+  limits: { socket?: RateLimiter; user?: RateLimiter; workspace?: RateLimiter };
+  /** Requests being processed (drain waits for them). */
+  inflight: Set<Promise<unknown>>;
+  /** Called once the socket is authenticated, and once when it closes after that. */
+  onOnline(connection: Connection): void;
+  onOffline(connection: Connection): void;
+}
+
+/** Channels one socket may follow at once. */
+const MAX_SUBSCRIPTIONS = 1_000;
+/** Invalid frames in a row before the socket is closed as a broken client. */
+const MAX_INVALID_FRAMES = 10;
+/** Refused frames in a row before a client that ignores `retry_after` is closed. */
+const MAX_REFUSED_FRAMES = 100;
+/** How long a slow consumer gets to take its close frame before the socket is destroyed. */
+const SLOW_CLOSE_GRACE_MS = 5_000;
+/** setTimeout cannot wait longer than this (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+type Handled = Record<string, unknown>;
+
+/**
+ * One WebSocket after the upgrade: authenticates with the first frame, then answers requests in
+ * the order they came (so a user's own sends keep their order) and pushes events of the
+ * channels it subscribed to.
+ *
+ * @example
+ * wss.handleUpgrade(request, socket, head, (ws) => new Connection(ws, context));
+ */
+export class Connection {
+  readonly id = randomUUID();
+  readonly subscriptions = new Map<string, Subscription>();
+  #principal: UserPrincipal | undefined;
+  #queue: Promise<void> = Promise.resolve();
+  #closing = false;
+  #invalidFrames = 0;
+  #refusedFrames = 0;
+  #connectTimer: NodeJS.Timeout | undefined;
+  #warnTimer: NodeJS.Timeout | undefined;
+  #expireTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly context: GatewayContext,
+  ) {
+    this.#connectTimer = setTimeout(
+      () => this.close('connect_timeout', 'No connect frame'),
+      CONNECT_TIMEOUT_SECONDS * 1000,
+    );
+    ws.on('message', (data, isBinary) => this.#onFrame(data, isBinary));
+    ws.on('close', () => this.#onClose());
+    // Errors (bad framing, resets) end in 'close'; nothing to add here.
+    ws.on('error', () => undefined);
+  }
+
+  get workspaceId(): string {
+    return this.#principal?.workspaceId ?? '';
+  }
+
+  get userId(): string {
+    return this.#principal?.userId ?? '';
+  }
+
+  get apiKey(): string {
+    return this.#principal?.apiKey ?? '';
+  }
+
+  get keyGeneration(): number {
+    return this.#principal?.keyGeneration ?? 0;
+  }
+
+  get authenticated(): boolean {
+    return this.#principal !== undefined;
+  }
+
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  /**
+   * Queues a frame unless the socket is closing; a socket whose unsent backlog would pass the
+   * bound is closed as a slow consumer instead, so it never holds anyone else up.
+   */
+  push(frame: Buffer): boolean {
+    if (this.#closing) return false;
+    if (this.ws.bufferedAmount + frame.length > this.context.deps.config.wsMaxBufferedBytes) {
+      this.closeSlow();
+      return false;
+    }
+    this.ws.send(frame, { binary: false });
+    return true;
+  }
+
+  closeSlow(): void {
+    if (this.#closing) return;
+    this.context.deps.metrics.counter(
+      'cariosan_ws_slow_consumer_closes_total',
+      'Sockets closed because their backlog passed the bound',
+    );
+    this.close('slow_consumer', 'Too slow: resume from your last seq');
+    // Its close frame waits behind the backlog; do not keep the memory for a client that stalls.
+    setTimeout(() => this.ws.terminate(), SLOW_CLOSE_GRACE_MS).unref();
+  }
+
+  /** Closes with a Cariosan close code; the reason text is the code's name unless given. */
+  close(reason: CloseReason, message?: string): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#clearTimers();
+    for (const sub of this.subscriptions.values()) sub.close();
+    this.ws.close(CLOSE_CODES[reason], (message ?? reason).slice(0, 120));
+  }
+
+  /** Calls back once the socket is closed (at once if it already is). */
+  onClosed(callback: () => void): void {
+    if (this.ws.readyState === WebSocket.CLOSED) callback();
+    else this.ws.once('close', callback);
+  }
+
+  /** Destroys the socket without a closing handshake (a peer that does not answer). */
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  /** Waits for requests already received to finish (drain). */
+  settled(): Promise<void> {
+    return this.#queue;
+  }
+
+  #onClose(): void {
+    this.#closing = true;
+    this.#clearTimers();
+    if (this.#principal) {
+      this.context.hub.removeConnection(this);
+      this.context.typing.forget(this);
+      this.context.onOffline(this);
+    }
+  }
+
+  #clearTimers(): void {
+    clearTimeout(this.#connectTimer);
+    clearTimeout(this.#warnTimer);
+    clearTimeout(this.#expireTimer);
+  }
+
+  #onFrame(data: RawData, isBinary: boolean): void {
+    if (this.#closing) return;
+    const size = Array.isArray(data)
+      ? data.reduce((sum, part) => sum + part.length, 0)
+      : data.byteLength;
+    if (size > MAX_FRAME_BYTES) {
+      this.#invalid(null, 'payload_too_large', `Frames are limited to ${MAX_FRAME_BYTES} bytes`);
+      return;
+    }
+    if (isBinary) {
+      this.#invalid(null, 'invalid_request', 'Frames are JSON text, not binary');
+      return;
+    }
+    const text = Array.isArray(data)
+      ? Buffer.concat(data).toString('utf8')
+      : Buffer.from(data as ArrayBuffer).toString('utf8');
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      this.#invalid(null, 'invalid_json', 'Frame is not valid JSON');
+      return;
+    }
+    const id = requestIdOf(raw);
+    if (this.#principal && !this.#admit(id)) return;
+    const parsed = v.safeParse(ClientFrame, raw);
+    if (!parsed.success) {
+      const issue = parsed.issues[0];
+      const field = issue.path?.map((item) => String(item.key)).join('.');
+      this.#invalid(
+        id,
+        'invalid_request',
+        field ? `${field}: ${issue.message}` : issue.message,
+        field || undefined,
+      );
+      return;
+    }
+    this.#invalidFrames = 0;
+    const frame = parsed.output;
+    if (frame.type !== 'connect' && !this.#principal && !this.#connecting) {
+      this.#reply(id, undefined, new ApiError('unauthorized', 'Send connect first'));
+      return;
+    }
+    this.#enqueue(frame);
+  }
+
+  #connecting = false;
+
+  #enqueue(frame: ClientFrame): void {
+    if (frame.type === 'connect') this.#connecting = true;
+    const task = this.#queue.then(async () => {
+      if (this.#closing) return;
+      const id = 'id' in frame && frame.id !== undefined ? frame.id : null;
+      try {
+        const result = await this.#handle(frame);
+        if (result) this.#reply(id, result);
+      } catch (error) {
+        this.#reply(id, undefined, error);
+      }
+    });
+    this.#queue = task;
+    this.context.inflight.add(task);
+    void task.finally(() => this.context.inflight.delete(task));
+  }
+
+  async #handle(frame: ClientFrame): Promise<Handled | undefined> {
+    switch (frame.type) {
+      case 'connect':
+        return this.#connect(frame.token);
+      case 'refresh':
+        return this.#refresh(frame.token);
+      case 'subscribe':
+        return this.#subscribe(frame.channel_id, frame.since_seq);
+      case 'unsubscribe': {
+        const sub = this.subscriptions.get(frame.channel_id);
+        if (sub) this.context.hub.unsubscribe(this, sub);
+        return { channel_id: frame.channel_id };
+      }
+      case 'send': {
+        this.context.typing.stop(this, frame.channel_id);
+        const { message, created } = await sendMessage(
+          this.context.deps.database.db,
+          this.#actor(),
+          frame.channel_id,
+          {
+            text: frame.text,
+            attachments: frame.attachments,
+            client_id: frame.client_id,
+            ...(frame.parent_id ? { parent_id: frame.parent_id } : {}),
+          },
+        );
+        return { message, created };
+      }
+      case 'typing': {
+        const sub = this.subscriptions.get(frame.channel_id);
+        if (!sub) {
+          throw new ApiError('invalid_request', 'channel_id: subscribe to the channel first', {
+            field: 'channel_id',
+          });
+        }
+        if (!sub.member) throw new ApiError('forbidden', 'Join the channel to type in it');
+        if (frame.state === 'start') this.context.typing.start(this, frame.channel_id);
+        else this.context.typing.stop(this, frame.channel_id);
+        return { channel_id: frame.channel_id };
+      }
+      case 'read':
+        return {
+          ...(await markRead(
+            this.context.deps.database.db,
+            this.#actor(),
+            frame.channel_id,
+            frame.seq,
+          )),
+        };
+      case 'ping':
+        return { server_time: new Date().toISOString() };
+    }
+  }
+
+  #actor(): Actor {
+    return {
+      kind: 'user',
+      workspaceId: this.workspaceId,
+      userId: this.userId,
+      privileged: false,
+    };
+  }
+
+  async #verify(token: string): Promise<UserPrincipal> {
+    const { deps } = this.context;
+    const result = await verifyUserToken(token, {
+      db: deps.database.db,
+      keyStore: deps.keyStore,
+      maxLifetimeSeconds: deps.config.jwtTtlHours * 3600,
+      now: deps.now,
+    });
+    if (!result.ok) throw new ApiError(result.error.code, result.error.message);
+    return result.value;
+  }
+
+  async #connect(token: string): Promise<Handled | undefined> {
+    if (this.#principal) throw new ApiError('invalid_request', 'Already connected');
+    let principal: UserPrincipal;
+    try {
+      principal = await this.#verify(token);
+    } catch (error) {
+      this.#connecting = false;
+      const code = error instanceof ApiError ? error.code : 'unauthorized';
+      this.#reply(null, undefined, error);
+      this.close(code === 'token_expired' ? 'token_expired' : 'unauthorized');
+      return undefined;
+    }
+    const user = await withWorkspace(this.context.deps.database.db, principal.workspaceId, (trx) =>
+      trx
+        .selectFrom('users')
+        .select('banned')
+        .where('workspace_id', '=', principal.workspaceId)
+        .where('id', '=', principal.userId)
+        .executeTakeFirst(),
+    );
+    if (user?.banned) {
+      this.#reply(null, undefined, new ApiError('forbidden', 'This user is banned'));
+      this.close('user_banned');
+      return undefined;
+    }
+    if (this.#closing) return undefined;
+    clearTimeout(this.#connectTimer);
+    this.#principal = principal;
+    this.#connecting = false;
+    this.#scheduleExpiry();
+    this.context.hub.addConnection(this);
+    this.context.onOnline(this);
+    return { ...this.#session() };
+  }
+
+  async #refresh(token: string): Promise<Handled> {
+    const principal = await this.#verify(token);
+    if (principal.workspaceId !== this.workspaceId || principal.userId !== this.userId) {
+      throw new ApiError('unauthorized', 'A refreshed token must be for the same user');
+    }
+    this.#principal = principal;
+    this.#scheduleExpiry();
+    return { ...this.#session() };
+  }
+
+  #session(): SessionInfo {
+    const principal = this.#principal as UserPrincipal;
+    return {
+      user_id: principal.userId,
+      workspace_id: principal.workspaceId,
+      connection_id: this.id,
+      expires_at: new Date(principal.expiresAt).toISOString(),
+    };
+  }
+
+  #scheduleExpiry(): void {
+    clearTimeout(this.#warnTimer);
+    clearTimeout(this.#expireTimer);
+    const expiresAt = (this.#principal as UserPrincipal).expiresAt;
+    const left = expiresAt - this.context.deps.now();
+    const warnIn = Math.max(0, left - TOKEN_EXPIRY_WARNING_SECONDS * 1000);
+    const frame = Buffer.from(
+      JSON.stringify({ type: 'token_expiring', expires_at: new Date(expiresAt).toISOString() }),
+    );
+    if (warnIn < MAX_TIMER_MS) this.#warnTimer = setTimeout(() => this.push(frame), warnIn);
+    if (left < MAX_TIMER_MS) {
+      this.#expireTimer = setTimeout(() => this.close('token_expired'), Math.max(0, left));
+    }
+  }
+
+  async #subscribe(channelId: string, sinceSeq: number | undefined): Promise<Handled> {
+    const { hub, deps } = this.context;
+    const existing = this.subscriptions.get(channelId);
+    if (existing) hub.unsubscribe(this, existing);
+    if (this.subscriptions.size >= MAX_SUBSCRIPTIONS) {
+      throw new ApiError(
+        'invalid_request',
+        `A socket follows at most ${MAX_SUBSCRIPTIONS} channels`,
+      );
+    }
+    const db = deps.database.db;
+    const workspaceId = this.workspaceId;
+    const sub = new Subscription(channelId, false, 0, this, (after) =>
+      messagesAfter(db, workspaceId, channelId, after),
+    );
+    // Registered before the channel is read: whatever commits from now on is held, whatever
+    // committed before is in the database. The seq check drops what is in both.
+    sub.hold();
+    hub.subscribe(this, sub);
+    try {
+      const access = await withWorkspace(db, workspaceId, (trx) =>
+        loadVisibleChannel(trx, this.#actor(), channelId),
+      );
+      const lastSeq = Number(access.channel.last_seq);
+      sub.member = access.membership !== undefined && !access.membership.banned;
+      sub.isPublic = access.channel.type === 'public';
+      sub.lastSeq = Math.min(sinceSeq ?? lastSeq, lastSeq);
+      const replayed = await sub.catchUp();
+      return { channel_id: channelId, last_seq: sub.lastSeq, replayed };
+    } catch (error) {
+      hub.unsubscribe(this, sub);
+      throw error;
+    }
+  }
+
+  /** Rate limits per socket, per user and per workspace; false when the frame is refused. */
+  #admit(id: string | null): boolean {
+    const { limits } = this.context;
+    const decisions = [
+      limits.socket?.take(this.id),
+      limits.user?.take(`${this.workspaceId}\u0000${this.userId}`),
+      limits.workspace?.take(this.workspaceId),
+    ];
+    const refused = decisions.find((decision) => decision && !decision.allowed);
+    if (!refused) {
+      this.#refusedFrames = 0;
+      return true;
+    }
+    this.#refusedFrames += 1;
+    if (this.#refusedFrames > MAX_REFUSED_FRAMES) {
+      this.close('rate_limited');
+      return false;
+    }
+    this.#reply(
+      id,
+      undefined,
+      new ApiError('rate_limited', 'Too many frames; slow down', {
+        retryAfterSeconds: refused.retryAfterSeconds,
+      }),
+    );
+    return false;
+  }
+
+  #invalid(id: string | null, code: ErrorCode, message: string, field?: string): void {
+    this.#reply(id, undefined, new ApiError(code, message, field ? { field } : {}));
+    this.#invalidFrames += 1;
+    if (this.#invalidFrames >= MAX_INVALID_FRAMES) this.close('invalid_frame');
+  }
+
+  #reply(id: string | null, result: Handled | undefined, error?: unknown): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (error === undefined) {
+      this.ws.send(JSON.stringify({ type: 'ack', id, result }));
+      return;
+    }
+    let body: { code: ErrorCode; message: string; field?: string; retry_after?: number };
+    if (error instanceof ApiError) {
+      body = { code: error.code, message: error.message };
+      if (error.options.field) body.field = error.options.field;
+      if (error.options.retryAfterSeconds !== undefined)
+        body.retry_after = Math.max(1, Math.ceil(error.options.retryAfterSeconds));
+    } else {
+      this.context.deps.logger.error('websocket request failed', {
+        connection_id: this.id,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      body = { code: 'internal_error', message: 'Internal error' };
+    }
+    this.ws.send(JSON.stringify({ type: 'error', id, error: body }));
+  }
+}
+
+function requestIdOf(raw: unknown): string | null {
+  if (raw && typeof raw === 'object' && 'id' in raw) {
+    const id = (raw as { id: unknown }).id;
+    if (typeof id === 'string' && id.length > 0 && id.length <= 64) return id;
+  }
+  return null;
+}

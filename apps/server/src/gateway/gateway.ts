@@ -1,0 +1,340 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { ControlBus } from '../control/control-bus';
+import type { ControlEvent } from '../control/control-events';
+import type { Deps } from '../deps';
+import {
+  decodeWireEvent,
+  EVENTS_CHANNEL,
+  encodeWireEvent,
+  type WireEvent,
+} from '../events/event-wire';
+import { RateLimiter } from '../lib/rate-limiter';
+import { Connection, type GatewayContext } from './connection';
+import { Hub } from './hub';
+import { PRESENCE_CHANNEL, Presence } from './presence';
+import { memberChannelIds, outboxPayload } from './replay';
+import { TypingTracker } from './typing';
+
+/** The WebSocket endpoint. */
+export const WS_PATH = '/v1/ws';
+
+/**
+ * ws closes a socket outright (1009) past this; frames between MAX_FRAME_BYTES and this get a
+ * `payload_too_large` error and the socket lives on.
+ */
+const HARD_FRAME_LIMIT = 1024 * 1024;
+
+/** Events that also reach users who do not follow the channel (yet). */
+const TARGETED = new Set(['channel.created', 'member.added', 'member.removed', 'user.updated']);
+
+export interface Gateway {
+  /** The http server's 'upgrade' listener. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /**
+   * Stops accepting sockets, lets requests already received finish (up to graceMs), closes every
+   * socket with 1012 and stops listening.
+   */
+  close(graceMs?: number): Promise<void>;
+  readonly nodeId: string;
+  /** Sockets open on this node, authenticated or not. */
+  readonly connectionCount: number;
+}
+
+/**
+ * Starts this node's real-time gateway: WebSocket connections, the hub that routes events to
+ * them, and the listeners that bring every node's events (NOTIFY `cariosan_events`), presence
+ * gossip and control events (rotation, revocation, deletion).
+ *
+ * @example
+ * const gateway = await startGateway(deps, controlBus);
+ * httpServer.on('upgrade', gateway.handleUpgrade);
+ */
+export async function startGateway(deps: Deps, controlBus: ControlBus): Promise<Gateway> {
+  const { database, config, logger, metrics } = deps;
+  const db = database.db;
+  const nodeId = randomUUID();
+  const hub = new Hub();
+  const connections = new Set<Connection>();
+  const inflight = new Set<Promise<unknown>>();
+  let draining = false;
+
+  const publishEvent = (event: WireEvent) =>
+    database.notify(EVENTS_CHANNEL, encodeWireEvent(event)).catch((error: unknown) => {
+      logger.warn('could not publish a socket event', {
+        type: event.t,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    });
+
+  const typing = new TypingTracker((type, workspaceId, channelId, userId) => {
+    void publishEvent({
+      w: workspaceId,
+      t: type,
+      i: null,
+      c: channelId,
+      s: null,
+      a: new Date().toISOString(),
+      d: { channel_id: channelId, user_id: userId },
+    });
+  });
+
+  const presence = new Presence({
+    nodeId,
+    publish: (payload) => database.notify(PRESENCE_CHANNEL, payload),
+    onChange: (workspaceId, userId, online) => {
+      presenceChanged(workspaceId, userId, online).catch((error: unknown) =>
+        logger.warn('could not deliver presence', {
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      );
+    },
+  });
+
+  async function presenceChanged(workspaceId: string, userId: string, online: boolean) {
+    if (!hub.hasWorkspace(workspaceId)) return;
+    const at = new Date().toISOString();
+    for (const channelId of await memberChannelIds(db, workspaceId, userId)) {
+      if (!hub.hasChannel(workspaceId, channelId)) continue;
+      const frame = eventFrame('presence.changed', null, channelId, null, {
+        user_id: userId,
+        online,
+        at,
+      });
+      hub.toChannel(workspaceId, channelId, frame, null);
+    }
+  }
+
+  const context: GatewayContext = {
+    deps,
+    hub,
+    typing,
+    inflight,
+    limits: {
+      ...(config.wsFrameRate > 0 ? { socket: new RateLimiter(config.wsFrameRate) } : {}),
+      ...(config.wsUserFrameRate > 0 ? { user: new RateLimiter(config.wsUserFrameRate) } : {}),
+      ...(config.rateLimit > 0 ? { workspace: new RateLimiter(config.rateLimit) } : {}),
+    },
+    onOnline: (connection) => presence.socketOpened(connection.workspaceId, connection.userId),
+    onOffline: (connection) => presence.socketClosed(connection.workspaceId, connection.userId),
+  };
+
+  // Events are applied strictly in the order they were committed. An event too large for a
+  // NOTIFY is loaded from the outbox; the ones behind it wait, so order holds.
+  const queue: WireEvent[] = [];
+  let pumping = false;
+  const wanted = (event: WireEvent) =>
+    (event.c !== null && hub.hasChannel(event.w, event.c)) || TARGETED.has(event.t);
+
+  function receive(payload: string): void {
+    const event = decodeWireEvent(payload);
+    if (!event) {
+      logger.warn('ignored malformed event notification');
+      return;
+    }
+    if (!pumping && (event.d || !wanted(event))) {
+      if (event.d) deliver(event);
+      return;
+    }
+    queue.push(event);
+    if (!pumping) void pump();
+  }
+
+  async function pump(): Promise<void> {
+    pumping = true;
+    try {
+      for (let event = queue.shift(); event; event = queue.shift()) {
+        if (!wanted(event)) continue;
+        if (!event.d && event.i) {
+          const data = await outboxPayload(db, event.w, event.i).catch(() => undefined);
+          if (!data) continue;
+          event.d = data;
+        }
+        deliver(event);
+      }
+    } finally {
+      pumping = false;
+    }
+  }
+
+  function deliver(event: WireEvent): void {
+    const data = event.d as Record<string, unknown>;
+    const frame = eventFrame(event.t, event.i, event.c, event.s, data);
+    if (event.c !== null) {
+      hub.toChannel(event.w, event.c, frame, event.t === 'message.new' ? event.s : null);
+    }
+    switch (event.t) {
+      case 'channel.created':
+        for (const member of (data.members as { user_id: string }[] | undefined) ?? []) {
+          toUser(event.w, member.user_id, event.c, frame);
+        }
+        return;
+      case 'member.added': {
+        const userId = (data.member as { user_id: string } | undefined)?.user_id;
+        if (!userId) return;
+        for (const connection of hub.userConnections(event.w, userId)) {
+          const sub = event.c ? connection.subscriptions.get(event.c) : undefined;
+          if (sub) sub.member = true;
+        }
+        toUser(event.w, userId, event.c, frame);
+        return;
+      }
+      case 'member.removed': {
+        const userId = data.user_id as string;
+        for (const connection of hub.userConnections(event.w, userId)) {
+          const sub = event.c ? connection.subscriptions.get(event.c) : undefined;
+          if (!sub) connection.push(frame);
+          else if (sub.isPublic) sub.member = false;
+          else hub.unsubscribe(connection, sub);
+        }
+        return;
+      }
+      case 'channel.deleted':
+        if (event.c === null) return;
+        for (const [connection, sub] of hub.channelSubscribers(event.w, event.c)) {
+          hub.unsubscribe(connection, sub);
+        }
+        return;
+      case 'user.updated': {
+        const user = data.user as { id: string; banned?: boolean } | undefined;
+        if (!user) return;
+        for (const connection of hub.userConnections(event.w, user.id)) {
+          if (user.banned) (connection as Connection).close('user_banned');
+          else connection.push(frame);
+        }
+        return;
+      }
+    }
+  }
+
+  /** A targeted event for a user's sockets that do not already get it through the channel. */
+  function toUser(workspaceId: string, userId: string, channelId: string | null, frame: Buffer) {
+    for (const connection of hub.userConnections(workspaceId, userId)) {
+      if (channelId && connection.subscriptions.has(channelId)) continue;
+      connection.push(frame);
+    }
+  }
+
+  const stopEvents = await database.listen(EVENTS_CHANNEL, receive, () => {
+    // Notifications sent while the listener was down are gone: every subscription reads what
+    // it missed from the database.
+    logger.warn('event channel reconnected; resynchronising subscriptions');
+    for (const connection of hub.connections()) {
+      for (const sub of connection.subscriptions.values()) sub.resync();
+    }
+  });
+  const stopPresence = await database.listen(PRESENCE_CHANNEL, (payload) =>
+    presence.receive(payload),
+  );
+  presence.start();
+
+  const stopControl = controlBus.onEvent((event) => {
+    applyControl(event).catch((error: unknown) =>
+      logger.error('could not apply a control event to sockets', {
+        type: event.type,
+        error: error instanceof Error ? error.message : String(error),
+      }),
+    );
+  });
+
+  async function applyControl(event: ControlEvent): Promise<void> {
+    const affected = [...connections].filter(
+      (connection) => connection.authenticated && connection.workspaceId === event.workspace_id,
+    );
+    if (event.type === 'workspace.deleted') {
+      for (const connection of affected) connection.close('workspace_deleted');
+    } else if (event.type === 'user.tokens_revoked') {
+      for (const connection of affected) {
+        if (connection.userId === event.user_id) connection.close('token_revoked');
+      }
+    } else {
+      const current = await deps.keyStore.get(event.api_key);
+      for (const connection of affected) {
+        if (connection.apiKey !== event.api_key) continue;
+        if (!current || connection.keyGeneration < current.generation) {
+          connection.close('token_revoked', 'The workspace secret was rotated');
+        }
+      }
+    }
+  }
+
+  metrics.gauge('cariosan_ws_connections', 'Open WebSocket connections', () => connections.size);
+  metrics.gauge(
+    'cariosan_ws_subscriptions',
+    'Channel subscriptions on this node',
+    () => hub.subscriptionCount,
+  );
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: HARD_FRAME_LIMIT,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+
+  function refuse(socket: Duplex, status: string): void {
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  }
+
+  return {
+    nodeId,
+    get connectionCount() {
+      return connections.size;
+    },
+    handleUpgrade(request, socket, head) {
+      const path = (request.url ?? '').split('?')[0];
+      if (path !== WS_PATH) return refuse(socket, '404 Not Found');
+      if (draining) return refuse(socket, '503 Service Unavailable');
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        const connection = new Connection(ws, context);
+        connections.add(connection);
+        ws.once('close', () => connections.delete(connection));
+      });
+    },
+    async close(graceMs = 10_000) {
+      if (draining) return;
+      draining = true;
+      const deadline = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
+      await Promise.race([Promise.allSettled([...inflight]), deadline]);
+      const closed = [...connections].map(
+        (connection) =>
+          new Promise<void>((resolve) => {
+            connection.onClosed(resolve);
+            connection.close('service_restart', 'Server restarting');
+          }),
+      );
+      const forced = setTimeout(() => {
+        for (const connection of connections) connection.terminate();
+      }, 2_000);
+      await Promise.all(closed);
+      clearTimeout(forced);
+      typing.clear();
+      presence.stop();
+      stopControl();
+      await stopEvents();
+      await stopPresence();
+      wss.close();
+    },
+  };
+}
+
+function eventFrame(
+  type: string,
+  eventId: string | null,
+  channelId: string | null,
+  seq: number | null,
+  data: Record<string, unknown>,
+): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      type: 'event',
+      event: type,
+      event_id: eventId,
+      channel_id: channelId,
+      seq,
+      data,
+    }),
+  );
+}

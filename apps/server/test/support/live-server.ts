@@ -1,0 +1,65 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Cariosan } from '@cariosan/node';
+import { serve } from '@hono/node-server';
+import { type Gateway, startGateway } from '../../src/gateway/gateway';
+import type { RevealedCredentials } from '../../src/workspaces/workspace.service';
+import { createTestServer, type TestServer } from './test-server';
+
+/** A test server listening on a real port, with the WebSocket gateway. */
+export interface LiveServer extends TestServer {
+  url: string;
+  wsUrl: string;
+  gateway: Gateway;
+  /** A workspace and an SDK client for its server key pair. */
+  workspace(): Promise<{ credentials: RevealedCredentials; sdk: Cariosan }>;
+  /** Drains the gateway (1012 to every socket) and stops; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts createTestServer's graph on 127.0.0.1 with a real HTTP server and gateway.
+ *
+ * @example
+ * const server = await startLiveServer();
+ * const socket = await openSocket(server.wsUrl, token);
+ */
+export async function startLiveServer(env: Record<string, string> = {}): Promise<LiveServer> {
+  const base = await createTestServer(env);
+  const http = await new Promise<Server>((resolve) => {
+    const s = serve({ fetch: base.app.fetch, port: 0, hostname: '127.0.0.1' }, () =>
+      resolve(s as Server),
+    ) as Server;
+  });
+  const gateway = await startGateway(base.deps, base.controlBus);
+  http.on('upgrade', gateway.handleUpgrade);
+  const port = (http.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    ...base,
+    url,
+    wsUrl: `ws://127.0.0.1:${port}/v1/ws`,
+    gateway,
+    async workspace() {
+      const credentials = await base.createWorkspace();
+      const sdk = new Cariosan({
+        apiKey: credentials.api_key,
+        apiSecret: credentials.api_secret,
+        baseUrl: url,
+      });
+      return { credentials, sdk };
+    },
+    close() {
+      closing ??= (async () => {
+        await gateway.close(1_000);
+        await new Promise<void>((resolve) => {
+          http.close(() => resolve());
+          http.closeAllConnections();
+        });
+        await base.close();
+      })();
+      return closing;
+    },
+  };
+}
