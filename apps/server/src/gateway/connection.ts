@@ -65,6 +65,7 @@ export class Connection {
   #principal: UserPrincipal | undefined;
   #queue: Promise<void> = Promise.resolve();
   #closing = false;
+  #draining = false;
   #invalidFrames = 0;
   #refusedFrames = 0;
   #connectTimer: NodeJS.Timeout | undefined;
@@ -154,8 +155,13 @@ export class Connection {
     this.ws.terminate();
   }
 
-  /** Waits for requests already received to finish (drain). */
-  settled(): Promise<void> {
+  /**
+   * The server is going down: requests already received finish, later ones are answered
+   * `service_unavailable` at once (the client retries them on another node; sends are
+   * idempotent on client_id). Resolves when the received ones are done.
+   */
+  drain(): Promise<void> {
+    this.#draining = true;
     return this.#queue;
   }
 
@@ -214,6 +220,10 @@ export class Connection {
     }
     this.#invalidFrames = 0;
     const frame = parsed.output;
+    if (this.#draining) {
+      this.#reply(id, undefined, new ApiError('service_unavailable', 'Server restarting'));
+      return;
+    }
     if (frame.type !== 'connect' && !this.#principal && !this.#connecting) {
       this.#reply(id, undefined, new ApiError('unauthorized', 'Send connect first'));
       return;

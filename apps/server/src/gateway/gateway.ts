@@ -297,7 +297,8 @@ export async function startGateway(deps: Deps, controlBus: ControlBus): Promise<
       if (draining) return;
       draining = true;
       const deadline = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
-      await Promise.race([Promise.allSettled([...inflight]), deadline]);
+      const received = [...connections].map((connection) => connection.drain());
+      await Promise.race([Promise.allSettled(received), deadline]);
       const closed = [...connections].map(
         (connection) =>
           new Promise<void>((resolve) => {
