@@ -6,7 +6,7 @@ import {
   type MessagePage,
   reconnectPolicy,
 } from '@cariosan/protocol';
-import { emptyChannel, mergeMessages, replaceMessage, Store, unreadOf } from './store';
+import { mergeMessages, replaceMessage, Store, unreadOf } from './store';
 import type {
   CariosanClient,
   ChannelState,

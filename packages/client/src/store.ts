@@ -33,7 +33,9 @@ export function mergeMessages(
   existing: readonly LocalMessage[],
   incoming: readonly Message[],
 ): LocalMessage[] {
-  if (incoming.length === 0) return existing as LocalMessage[];
+  if (incoming.length === 0 || incoming.every((message) => holds(existing, message))) {
+    return existing as LocalMessage[];
+  }
   const sent = existing.filter((message) => message.status === 'sent');
   const pending = existing.filter((message) => message.status !== 'sent');
   const bySeq = new Map<number, LocalMessage>();
@@ -44,6 +46,24 @@ export function mergeMessages(
   );
   const merged = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
   return [...merged, ...pending.filter((message) => !confirmed.has(message.client_id))];
+}
+
+/** Whether the list already has this exact server message (nothing to change). */
+function holds(existing: readonly LocalMessage[], message: Message): boolean {
+  const found = existing.find((entry) => entry.seq === message.seq && entry.status === 'sent');
+  if (!found || found.id !== message.id) return false;
+  const { status: _status, error: _error, ...server } = found;
+  return JSON.stringify(server) === JSON.stringify(message);
+}
+
+/** Whether two channel entries hold the same values (so the old object can stay). */
+function sameChannel(a: ChannelState, b: ChannelState): boolean {
+  for (const key of Object.keys(b) as (keyof ChannelState)[]) {
+    if (a[key] === b[key]) continue;
+    if (key === 'channel' && JSON.stringify(a.channel) === JSON.stringify(b.channel)) continue;
+    return false;
+  }
+  return true;
 }
 
 /**
@@ -145,7 +165,7 @@ export class Store {
     this.update((state) => {
       const current = state.channels[id] ?? emptyChannel(id);
       const next = change(current);
-      if (next === current && state.channels[id]) return state;
+      if ((next === current || sameChannel(current, next)) && state.channels[id]) return state;
       const channels = { ...state.channels, [id]: next };
       return withDerived(state, channels);
     });
