@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/openapi.ts'],
+  entry: ['src/index.ts', 'src/openapi.ts', 'src/close-codes.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

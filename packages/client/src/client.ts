@@ -1,11 +1,6 @@
-import {
-  type Channel,
-  type ChannelList,
-  type ErrorCode,
-  type Message,
-  type MessagePage,
-  reconnectPolicy,
-} from '@cariosan/protocol';
+import type { Channel, ChannelList, ErrorCode, Message, MessagePage } from '@cariosan/protocol';
+// The subpath keeps the schemas (valibot) out of browser bundles: only types come from the root.
+import { reconnectPolicy } from '@cariosan/protocol/close-codes';
 import { mergeMessages, replaceMessage, Store, unreadOf } from './store';
 import type {
   CariosanClient,
