@@ -148,6 +148,22 @@ describe('subscribe and deliver', () => {
     expect(back.seqs('team')).toEqual([1, 2, 3, 4, 5, 6].map((n) => seen + n));
   });
 
+  it('stops delivering a group channel to a member removed from it', async () => {
+    await sdk.channels.create({ type: 'group', id: 'temp', members: ['alice', 'carol'] });
+    const carol = await socketFor('carol');
+    await carol.ok({ type: 'subscribe', channel_id: 'temp' });
+    await sdk.channels.updateMembers('temp', { remove: ['carol'] });
+    await carol.waitFor((f) => f.event === 'member.removed' && f.data.user_id === 'carol');
+    await sdk.messages.send('temp', { user_id: 'alice', text: 'not for carol' });
+    const alice = await socketFor('alice');
+    await alice.ok({ type: 'subscribe', channel_id: 'temp' });
+    await sdk.messages.send('temp', { user_id: 'alice', text: 'also not for carol' });
+    await alice.waitFor((f) => f.event === 'message.new' && f.data.message.text.startsWith('also'));
+    expect(carol.seqs('temp')).toEqual([]);
+    const again = await carol.request({ type: 'subscribe', channel_id: 'temp' });
+    expect(again.error.code).toBe('not_found');
+  });
+
   it('keeps seq order and completeness under many concurrent senders', async () => {
     const readers = await Promise.all(['alice', 'bob', 'carol'].map(socketFor));
     const start = await Promise.all(
