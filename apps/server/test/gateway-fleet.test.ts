@@ -68,7 +68,8 @@ describe('draining', () => {
     expect(answers.map((f) => f.id)).toEqual(ids.slice(0, answers.length));
     const acked = answers.filter((f) => f.type === 'ack').length;
     expect(acked).toBeGreaterThanOrEqual(1);
-    expect(answers.slice(acked).every((f) => f.error?.code === 'service_unavailable')).toBe(true);
+    const refused = answers.slice(acked) as { error?: { code: string } }[];
+    expect(refused.every((f) => f.error?.code === 'service_unavailable')).toBe(true);
     // Every acked send was committed: a restarted node has them all.
     const again = await spawnServer(env);
     cleanups.push(() => again.stop());

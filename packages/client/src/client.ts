@@ -399,7 +399,25 @@ class Client implements CariosanClient {
   async #subscribe(channelId: string): Promise<void> {
     const sinceSeq = this.#store.getSnapshot().channels[channelId]?.lastSeq ?? 0;
     try {
-      await this.#request({ type: 'subscribe', channel_id: channelId, since_seq: sinceSeq });
+      const result = await this.#request({
+        type: 'subscribe',
+        channel_id: channelId,
+        since_seq: sinceSeq,
+      });
+      const online = (result.online as string[] | undefined) ?? [];
+      if (online.length > 0) {
+        this.#store.update((state) =>
+          online.every((userId) => state.presence[userId] === true)
+            ? state
+            : {
+                ...state,
+                presence: {
+                  ...state.presence,
+                  ...Object.fromEntries(online.map((userId) => [userId, true])),
+                },
+              },
+        );
+      }
     } catch (error) {
       if (error instanceof CariosanClientError && error.code === 'not_found') {
         this.#followed.delete(channelId);

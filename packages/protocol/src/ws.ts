@@ -154,11 +154,16 @@ export const SessionInfo = v.object({
 });
 export type SessionInfo = v.InferOutput<typeof SessionInfo>;
 
-/** What `ack` carries for `subscribe`: the newest seq when live delivery began. */
+/**
+ * What `ack` carries for `subscribe`: the newest seq delivered when live delivery began, how
+ * many messages were replayed, and which members are online now (dm and group channels of up
+ * to 500 members; later changes come as `presence.changed`).
+ */
 export const SubscribeResult = v.object({
   channel_id: ChannelId,
   last_seq: v.number(),
   replayed: v.number(),
+  online: v.array(UserId),
 });
 export type SubscribeResult = v.InferOutput<typeof SubscribeResult>;
 

@@ -36,7 +36,12 @@ export interface GatewayContext {
   /** Called once the socket is authenticated, and once when it closes after that. */
   onOnline(connection: Connection): void;
   onOffline(connection: Connection): void;
+  /** Whether a user is online anywhere in the fleet. */
+  isOnline(workspaceId: string, userId: string): boolean;
 }
+
+/** Members listed with their presence in a `subscribe` ack (larger channels list none). */
+const PRESENCE_MEMBER_LIMIT = 500;
 
 /** Channels one socket may follow at once. */
 const MAX_SUBSCRIPTIONS = 1_000;
@@ -415,15 +420,32 @@ export class Connection {
     sub.hold();
     hub.subscribe(this, sub);
     try {
-      const access = await withWorkspace(db, workspaceId, (trx) =>
-        loadVisibleChannel(trx, this.#actor(), channelId),
-      );
+      const { access, members } = await withWorkspace(db, workspaceId, async (trx) => {
+        const access = await loadVisibleChannel(trx, this.#actor(), channelId);
+        const members =
+          access.channel.type === 'public'
+            ? []
+            : await trx
+                .selectFrom('channel_members')
+                .select('user_id')
+                .where('workspace_id', '=', workspaceId)
+                .where('channel_id', '=', channelId)
+                .limit(PRESENCE_MEMBER_LIMIT + 1)
+                .execute();
+        return { access, members };
+      });
       const lastSeq = Number(access.channel.last_seq);
       sub.member = access.membership !== undefined && !access.membership.banned;
       sub.isPublic = access.channel.type === 'public';
       sub.lastSeq = Math.min(sinceSeq ?? lastSeq, lastSeq);
       const replayed = await sub.catchUp();
-      return { channel_id: channelId, last_seq: sub.lastSeq, replayed };
+      const online =
+        members.length > PRESENCE_MEMBER_LIMIT
+          ? []
+          : members
+              .map((member) => member.user_id)
+              .filter((userId) => this.context.isOnline(workspaceId, userId));
+      return { channel_id: channelId, last_seq: sub.lastSeq, replayed, online };
     } catch (error) {
       hub.unsubscribe(this, sub);
       throw error;

@@ -119,6 +119,7 @@ export async function startGateway(deps: Deps, controlBus: ControlBus): Promise<
     },
     onOnline: (connection) => presence.socketOpened(connection.workspaceId, connection.userId),
     onOffline: (connection) => presence.socketClosed(connection.workspaceId, connection.userId),
+    isOnline: (workspaceId, userId) => presence.isOnline(workspaceId, userId),
   };
 
   // Events are applied strictly in the order they were committed. An event too large for a
