@@ -46,6 +46,7 @@ async function json<T>(args: string[], env: Record<string, string>): Promise<T> 
   return JSON.parse(result.stdout) as T;
 }
 
+// Each CLI call is a process that opens the embedded database: slow on a busy 2-core machine.
 describe('cariosan CLI on the embedded database', () => {
   it('manages workspaces through the control socket while the server runs, and directly when it does not', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'cariosan-cli-'));
@@ -110,7 +111,7 @@ describe('cariosan CLI on the embedded database', () => {
       (w) => w.name,
     );
     expect(names).toEqual(['Offline']);
-  });
+  }, 120_000);
 
   it('answers unknown ids and bad input with an error and a non-zero exit', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'cariosan-cli-'));
@@ -130,7 +131,7 @@ describe('cariosan CLI on the embedded database', () => {
     expect(JSON.parse(malformed.stdout).error).toMatchObject({ code: 'invalid_request' });
     expect((await runCliProcess(['workspace', 'create'], env)).code).toBe(2);
     expect((await runCliProcess(['workspace', 'frobnicate'], env)).code).toBe(2);
-  });
+  }, 120_000);
 });
 
 if (process.env.DATABASE_URL) {
@@ -156,7 +157,7 @@ if (process.env.DATABASE_URL) {
       await json(['workspace', 'delete', '--workspace-id', created.workspace_id, '--yes'], env);
       await expectEverywhereWithinASecond(nodes, rotated, 401);
       for (const node of nodes) expect(await node.stop()).toBe(0);
-    });
+    }, 120_000);
 
     it('refuses to start without CARIOSAN_MASTER_KEY, saying how to make one', async () => {
       const db = await createTestDatabase();
