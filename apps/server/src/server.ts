@@ -16,6 +16,7 @@ import type { Config } from './env';
 import { type Gateway, startGateway } from './gateway/gateway';
 import { createLogger, type Logger } from './lib/logger';
 import { Metrics } from './lib/metrics';
+import { startWebhookWorker } from './webhooks/delivery-worker';
 
 /** Where embedded mode keeps PGlite's files inside CARIOSAN_DATA_DIR. */
 export const PGLITE_DIR = 'pgdata';
@@ -139,6 +140,7 @@ export async function startServer(
   })) as Server;
   const gateway = await startGateway(deps, controlBus);
   server.on('upgrade', gateway.handleUpgrade);
+  const webhookWorker = await startWebhookWorker(deps);
   const port = (server.address() as AddressInfo).port;
   const closeControl = config.databaseUrl
     ? async () => {}
@@ -161,13 +163,16 @@ export async function startServer(
         logger.info('shutting down');
         // Sockets first: in-flight sends finish, then every client hears 1012 and moves on.
         await gateway.close(graceMs);
+        logger.info('sockets closed');
         const drained = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
         await drained;
         clearTimeout(timer);
+        logger.info('http server closed');
         await closeControl();
         await controlBus.stop();
+        await webhookWorker.stop();
         await database.close();
         await release();
         logger.info('stopped');

@@ -74,7 +74,16 @@ export function spawnServer(env: Record<string, string>): Promise<ServerProcess>
           output: () => output,
           stop: async () => {
             if (child.exitCode === null) child.kill('SIGTERM');
-            return exited;
+            const slow = setTimeout(() => {
+              process.stderr.write(
+                `server still running 15 s after SIGTERM:\n${output.slice(-3000)}\n`,
+              );
+            }, 15_000);
+            try {
+              return await exited;
+            } finally {
+              clearTimeout(slow);
+            }
           },
         });
       }
