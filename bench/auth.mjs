@@ -1,31 +1,14 @@
 // Authenticated request with the verification cache warm vs. cold (one argon2id verification),
 // over real HTTP on 127.0.0.1 against an embedded-database server. Prints medians and ratios.
 // Run: pnpm build && node bench/auth.mjs [iterations]
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  createWorkspace,
-  hashSecret,
-  loadConfig,
-  startServer,
-  verifySecret,
-} from '../apps/server/dist/index.js';
+import { hashSecret, verifySecret } from '../apps/server/dist/index.js';
+import { cleanup, startBenchServer, stopAfter, storage } from './support.mjs';
 
 const iterations = Number(process.argv[2] ?? 2000);
 const coldIterations = 40;
-const dataDir = await mkdtemp(join(tmpdir(), 'cariosan-bench-'));
-const server = await startServer(
-  loadConfig({ CARIOSAN_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }),
-);
-const created = await createWorkspace(
-  { db: server.deps.database.db, masterKey: server.deps.masterKey },
-  { name: 'bench' },
-  'bench',
-);
-if (!created.ok) throw new Error(created.error.message);
-const { api_key: apiKey, api_secret: apiSecret } = created.value;
-const authorization = `Bearer ${apiKey}:${apiSecret}`;
+stopAfter(10);
+const store = await storage();
+const { server, apiSecret, authorization } = await startBenchServer(store.env);
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -73,5 +56,4 @@ console.log(`ratio cold / warm request         ${(median(cold) / median(warm)).t
 console.log(`ratio argon2 / warm request       ${(median(argon) / median(warm)).toFixed(1)}x`);
 console.log(`auth overhead, warm (vs healthz)  ${ms(median(warm) - median(health))}`);
 
-await server.close();
-await rm(dataDir, { recursive: true, force: true });
+await cleanup();

@@ -7,23 +7,18 @@
 //        [--clients 4]
 // With DATABASE_URL=postgres://… it creates (and drops) its own database on that server;
 // without, it uses embedded PGlite in a temp dir (removed at the end).
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { withWorkspace } from '../apps/server/dist/index.js';
 import {
-  createWorkspace,
-  loadConfig,
-  startServer,
-  withWorkspace,
-} from '../apps/server/dist/index.js';
+  cleanup,
+  percentile,
+  requireFromServer,
+  startBenchServer,
+  stopAfter,
+  storage,
+} from './support.mjs';
 
-// kysely and postgres are the server's dependencies, not the workspace root's.
-const requireFromServer = createRequire(new URL('../apps/server/package.json', import.meta.url));
 const { sql } = requireFromServer('kysely');
-const postgres = requireFromServer('postgres');
 
 const { values: args } = parseArgs({
   options: {
@@ -39,51 +34,7 @@ const BASELINE = 1000;
 const BATCH = 100_000;
 const USERS = ['bench-0', 'bench-1', 'bench-2', 'bench-3'];
 
-const cleanups = [];
-async function cleanup() {
-  while (cleanups.length > 0) {
-    try {
-      await cleanups.pop()();
-    } catch (error) {
-      console.error('cleanup failed:', error);
-    }
-  }
-}
-process.once('SIGINT', () => cleanup().finally(() => process.exit(130)));
-
-/** Storage config: a fresh database on DATABASE_URL's server, or PGlite in a temp dir. */
-async function storage() {
-  const serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    const dataDir = await mkdtemp(join(tmpdir(), 'cariosan-bench-'));
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    return { env: { CARIOSAN_DATA_DIR: dataDir }, label: 'PGlite (embedded)', admin: undefined };
-  }
-  const name = `cariosan_bench_${randomBytes(6).toString('hex')}`;
-  const admin = (url) => postgres(url, { max: 1, onnotice: () => undefined });
-  const root = admin(serverUrl);
-  try {
-    await root`create database ${root(name)}`;
-  } finally {
-    await root.end();
-  }
-  cleanups.push(async () => {
-    const again = admin(serverUrl);
-    try {
-      await again`drop database if exists ${again(name)} with (force)`;
-    } finally {
-      await again.end();
-    }
-  });
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const env = {
-    DATABASE_URL: url.href,
-    // Required with DATABASE_URL; a throwaway one is fine for a throwaway database.
-    CARIOSAN_MASTER_KEY: randomBytes(32).toString('base64'),
-  };
-  return { env, label: `PostgreSQL (database ${name})`, admin: () => admin(url.href) };
-}
+stopAfter(60);
 
 /**
  * Channel `id` with `count` messages from generate_series (ids `msg_<idPrefix><hex seq>`, valid
@@ -124,9 +75,6 @@ async function fillChannel(db, workspaceId, id, count, idPrefix) {
   );
 }
 
-const percentile = (sorted, p) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
-
 /** `requests` GETs spread over `clients` concurrent loops; `pick()` chooses each query. */
 async function measure(baseUrl, authorization, channelId, pick, count = requests) {
   const samples = [];
@@ -164,19 +112,8 @@ async function measure(baseUrl, authorization, channelId, pick, count = requests
 
 try {
   const store = await storage();
-  const server = await startServer(
-    loadConfig({ ...store.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }),
-  );
-  cleanups.push(() => server.close());
+  const { server, workspaceId, authorization } = await startBenchServer(store.env);
   const db = server.deps.database.db;
-  const created = await createWorkspace(
-    { db, masterKey: server.deps.masterKey },
-    { name: 'bench' },
-    'bench',
-  );
-  if (!created.ok) throw new Error(created.error.message);
-  const { workspace_id: workspaceId, api_key: apiKey, api_secret: apiSecret } = created.value;
-  const authorization = `Bearer ${apiKey}:${apiSecret}`;
   await withWorkspace(db, workspaceId, (trx) =>
     sql`insert into users (workspace_id, id) values ${sql.join(USERS.map((u) => sql`(${workspaceId}, ${u})`))}`.execute(
       trx,

@@ -14,6 +14,7 @@ import { healthRoutes } from './http/routes/health';
 import { messageRoutes } from './http/routes/messages';
 import { openApiRoutes } from './http/routes/openapi';
 import { userRoutes } from './http/routes/users';
+import { webhookRoutes } from './http/routes/webhooks';
 import { workspaceRoutes } from './http/routes/workspace';
 
 /** Largest JSON body accepted: a message is ≤ 8 KB, so 1 MiB leaves room for batches. */
@@ -47,6 +48,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   v1.route('/users', userRoutes(deps));
   v1.route('/channels', channelRoutes(deps));
   v1.route('/channels/:channel_id', messageRoutes(deps));
+  v1.route('/webhooks', webhookRoutes(deps));
   app.route('/v1', v1);
 
   if (deps.config.adminKey) {

@@ -31,6 +31,18 @@ const EnvSchema = v.object({
   CARIOSAN_WS_FRAME_RATE: positiveInt('CARIOSAN_WS_FRAME_RATE', 50),
   CARIOSAN_WS_USER_FRAME_RATE: positiveInt('CARIOSAN_WS_USER_FRAME_RATE', 100),
   CARIOSAN_WS_MAX_BUFFERED_BYTES: positiveInt('CARIOSAN_WS_MAX_BUFFERED_BYTES', 1024 * 1024),
+  CARIOSAN_WEBHOOK_BLOCK_PRIVATE: v.optional(
+    v.picklist(['true', 'false', '1', '0'], 'CARIOSAN_WEBHOOK_BLOCK_PRIVATE must be true or false'),
+    'false',
+  ),
+  CARIOSAN_WEBHOOK_TIMEOUT_MS: v.pipe(
+    positiveInt('CARIOSAN_WEBHOOK_TIMEOUT_MS', 10_000),
+    v.minValue(100, 'CARIOSAN_WEBHOOK_TIMEOUT_MS must be at least 100'),
+  ),
+  CARIOSAN_WEBHOOK_RETRY_BASE_MS: v.pipe(
+    positiveInt('CARIOSAN_WEBHOOK_RETRY_BASE_MS', 10_000),
+    v.minValue(1, 'CARIOSAN_WEBHOOK_RETRY_BASE_MS must be at least 1'),
+  ),
 });
 
 /** Everything the server reads from its environment, parsed and typed once at start. */
@@ -51,6 +63,15 @@ export interface Config {
   wsUserFrameRate: number;
   /** Bytes a socket may have queued before it is closed as a slow consumer. */
   wsMaxBufferedBytes: number;
+  /** Refuse webhook URLs that are or resolve to private/loopback addresses (off by default). */
+  webhookBlockPrivate: boolean;
+  /** One webhook attempt, connect to last byte read. */
+  webhookTimeoutMs: number;
+  /**
+   * First retry delay of a failed delivery; later ones double up to 360× it, for 8,640× it
+   * (10 s → up to 1 h, for 24 h). Tests set a few milliseconds.
+   */
+  webhookRetryBaseMs: number;
 }
 
 /**
@@ -85,6 +106,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     wsFrameRate: out.CARIOSAN_WS_FRAME_RATE,
     wsUserFrameRate: out.CARIOSAN_WS_USER_FRAME_RATE,
     wsMaxBufferedBytes: out.CARIOSAN_WS_MAX_BUFFERED_BYTES,
+    webhookBlockPrivate: ['true', '1'].includes(out.CARIOSAN_WEBHOOK_BLOCK_PRIVATE),
+    webhookTimeoutMs: out.CARIOSAN_WEBHOOK_TIMEOUT_MS,
+    webhookRetryBaseMs: out.CARIOSAN_WEBHOOK_RETRY_BASE_MS,
   };
 }
 

@@ -18,6 +18,8 @@ interface Ids {
   channelId: string;
   messageId: string;
   type: string;
+  webhookId: string;
+  deliveryId: string;
 }
 
 let server: TestServer;
@@ -28,24 +30,32 @@ let outsiderToken: string;
 const cases: string[] = [];
 
 const rand = () => Math.random().toString(36).slice(2, 10);
-const inventedIds = (): Ids => ({
-  userId: `ghost-${rand()}`,
-  channelId: `ghost-${rand()}`,
-  messageId: `msg_01${'Z'.repeat(10)}${rand()
+const ulidTail = () =>
+  `01${'Z'.repeat(10)}${rand()
     .toUpperCase()
     .replace(/[ILOU]/g, 'X')
     .padEnd(14, 'X')
-    .slice(0, 14)}`,
+    .slice(0, 14)}`;
+const inventedIds = (): Ids => ({
+  userId: `ghost-${rand()}`,
+  channelId: `ghost-${rand()}`,
+  messageId: `msg_${ulidTail()}`,
   type: 'like',
+  webhookId: `wh_${ulidTail()}`,
+  deliveryId: `dlv_${ulidTail()}`,
 });
 
 /** A valid request for each route; `actor` is the user a server key pair acts as. */
-function requestFor(name: RouteName, ids: Ids, actor: string | undefined) {
+function requestFor(name: RouteName, ids: Ids, acting: string | undefined) {
+  // Webhook routes are the backend's own: there is no user to act as.
+  const actor = ROUTES[name].path.startsWith('/v1/webhooks') ? undefined : acting;
   const path = ROUTES[name].path
     .replace(':user_id', encodeURIComponent(ids.userId))
     .replace(':channel_id', encodeURIComponent(ids.channelId))
     .replace(':message_id', ids.messageId)
-    .replace(':type', ids.type);
+    .replace(':type', ids.type)
+    .replace(':webhook_id', ids.webhookId)
+    .replace(':delivery_id', ids.deliveryId);
   const as = actor ? { user_id: actor } : {};
   const query =
     actor &&
@@ -63,6 +73,8 @@ function requestFor(name: RouteName, ids: Ids, actor: string | undefined) {
     updateMessage: { text: 'probe', ...as },
     addReaction: { type: 'probe', ...as },
     markRead: { seq: 1, ...as },
+    createWebhook: { url: 'https://hooks.example.com/probe', events: ['message.new'] },
+    updateWebhook: { enabled: false },
   };
   const body = bodies[name];
   return {
@@ -96,7 +108,9 @@ function normalize(text: string, ids: Ids): string {
   return JSON.stringify(body)
     .replaceAll(ids.userId, '<user>')
     .replaceAll(ids.channelId, '<channel>')
-    .replaceAll(ids.messageId, '<message>');
+    .replaceAll(ids.messageId, '<message>')
+    .replaceAll(ids.webhookId, '<webhook>')
+    .replaceAll(ids.deliveryId, '<delivery>');
 }
 
 async function snapshot(workspaceId: string): Promise<string> {
@@ -110,6 +124,7 @@ async function snapshot(workspaceId: string): Promise<string> {
       'reactions',
       'webhooks',
       'outbox',
+      'webhook_deliveries',
     ]) {
       const rows = await sql<{
         row: string;
@@ -140,6 +155,10 @@ beforeAll(async () => {
       throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
     return json;
   };
+  const webhook = (await call('/v1/webhooks', 'POST', {
+    url: 'https://hooks.example.com/a',
+    events: ['message.new'],
+  })) as { id: string };
   const owner = `owner-${rand()}`;
   for (const id of [owner, 'outsider']) await call(`/v1/users/${id}`, 'PUT', { name: id });
   await call('/v1/users/b-actor', 'PUT', { name: 'B actor' }, b);
@@ -161,7 +180,20 @@ beforeAll(async () => {
     type: 'like',
     user_id: owner,
   });
-  real = { userId: owner, channelId: created.channel.id, messageId: message.id, type: 'like' };
+  const log = await server.app.request(
+    `/v1/webhooks/${webhook.id}/deliveries`,
+    { headers: { authorization: bearer(a) } },
+    connectionFrom('10.77.0.2'),
+  );
+  const deliveryId = ((await log.json()) as { items: Array<{ id: string }> }).items[0]!.id;
+  real = {
+    userId: owner,
+    channelId: created.channel.id,
+    messageId: message.id,
+    type: 'like',
+    webhookId: webhook.id,
+    deliveryId,
+  };
   outsiderToken = await sdkA.issueUserToken('outsider');
 });
 afterAll(async () => {
@@ -173,7 +205,7 @@ const routeNames = (Object.keys(ROUTES) as RouteName[])
   .filter((name) => name !== 'getWorkspace')
   .sort((x, y) => Number(x === 'upsertUser') - Number(y === 'upsertUser'));
 const touchesResource = (name: RouteName) =>
-  /:(user_id|channel_id|message_id)/.test(ROUTES[name].path);
+  /:(user_id|channel_id|message_id|webhook_id)/.test(ROUTES[name].path);
 
 describe('isolation matrix', () => {
   it("answers another workspace's ids exactly like ids that do not exist, on every route", async () => {

@@ -11,6 +11,7 @@ export * from './messages';
 export * from './routes';
 export * from './token';
 export * from './users';
+export * from './webhooks';
 export * from './ws';
 
 /** Version of the wire protocol (REST bodies and WebSocket frames). */

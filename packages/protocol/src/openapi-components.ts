@@ -26,6 +26,16 @@ import {
 import type { OpenApiParameter } from './openapi';
 import { Deleted, PATH_PARAMS, type RouteSpec, TokensRevoked, WorkspaceInfo } from './routes';
 import { UpsertUserBody, User, UserPage, UserRole } from './users';
+import {
+  CreateWebhookBody,
+  UpdateWebhookBody,
+  Webhook,
+  WebhookDelivery,
+  WebhookDeliveryPage,
+  WebhookDeliveryStatus,
+  WebhookPage,
+  WebhookTestResult,
+} from './webhooks';
 
 // The fixed parts of the OpenAPI document: named schemas, tags, path parameters, errors and
 // security schemes. `openapi.ts` assembles them with the routes.
@@ -65,6 +75,14 @@ export const COMPONENTS = {
   Deleted,
   TokensRevoked,
   WorkspaceInfo,
+  Webhook,
+  WebhookPage,
+  CreateWebhookBody,
+  UpdateWebhookBody,
+  WebhookDeliveryStatus,
+  WebhookDelivery,
+  WebhookDeliveryPage,
+  WebhookTestResult,
 } satisfies Record<string, v.GenericSchema>;
 
 /**
@@ -94,6 +112,7 @@ export const TAGS = {
   Users: 'Users of the workspace, provisioned by your backend',
   Channels: 'Channels, their members and unread counts',
   Messages: 'Messages, reactions and read positions',
+  Webhooks: 'Signed, retried deliveries of events to your backend',
 } as const;
 
 /**
@@ -169,6 +188,7 @@ export function tagOf(path: string): keyof typeof TAGS {
   if (/\/(messages|read)(\/|$)/.test(path)) return 'Messages';
   if (path.startsWith('/v1/users')) return 'Users';
   if (path.startsWith('/v1/channels')) return 'Channels';
+  if (path.startsWith('/v1/webhooks')) return 'Webhooks';
   return 'Workspace';
 }
 

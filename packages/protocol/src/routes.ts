@@ -22,6 +22,19 @@ import {
   UpdateMessageBody,
 } from './messages';
 import { ListUsersQuery, UpsertUserBody, User, UserPage } from './users';
+import {
+  CreateWebhookBody,
+  ListWebhookDeliveriesQuery,
+  ListWebhooksQuery,
+  UpdateWebhookBody,
+  Webhook,
+  WebhookDelivery,
+  WebhookDeliveryId,
+  WebhookDeliveryPage,
+  WebhookId,
+  WebhookPage,
+  WebhookTestResult,
+} from './webhooks';
 
 /** `DELETE` answers: what was deleted. */
 export const Deleted = v.object({ id: v.string(), deleted: v.literal(true) });
@@ -48,6 +61,8 @@ export const PATH_PARAMS = {
   channel_id: ChannelId,
   message_id: MessageId,
   type: ReactionType,
+  webhook_id: WebhookId,
+  delivery_id: WebhookDeliveryId,
 } as const;
 
 /** Who may call a route: the server key pair only, or also a user JWT. */
@@ -261,6 +276,82 @@ export const ROUTES = {
     auth: 'any',
     body: MarkReadBody,
     response: ReadState,
+    status: 200,
+  }),
+  createWebhook: route({
+    method: 'POST',
+    path: '/v1/webhooks',
+    operationId: 'createWebhook',
+    summary: 'Create a webhook endpoint for some event types',
+    auth: 'server',
+    body: CreateWebhookBody,
+    response: Webhook,
+    status: 201,
+  }),
+  listWebhooks: route({
+    method: 'GET',
+    path: '/v1/webhooks',
+    operationId: 'listWebhooks',
+    summary: 'List webhook endpoints',
+    auth: 'server',
+    query: ListWebhooksQuery,
+    response: WebhookPage,
+    status: 200,
+  }),
+  getWebhook: route({
+    method: 'GET',
+    path: '/v1/webhooks/:webhook_id',
+    operationId: 'getWebhook',
+    summary: 'Get a webhook endpoint (with why it was disabled, if it was)',
+    auth: 'server',
+    response: Webhook,
+    status: 200,
+  }),
+  updateWebhook: route({
+    method: 'PATCH',
+    path: '/v1/webhooks/:webhook_id',
+    operationId: 'updateWebhook',
+    summary: 'Change the URL or events of an endpoint, or disable and re-enable it',
+    auth: 'server',
+    body: UpdateWebhookBody,
+    response: Webhook,
+    status: 200,
+  }),
+  deleteWebhook: route({
+    method: 'DELETE',
+    path: '/v1/webhooks/:webhook_id',
+    operationId: 'deleteWebhook',
+    summary: 'Delete a webhook endpoint and its delivery log',
+    auth: 'server',
+    response: Deleted,
+    status: 200,
+  }),
+  testWebhook: route({
+    method: 'POST',
+    path: '/v1/webhooks/:webhook_id/test',
+    operationId: 'testWebhook',
+    summary: 'Send a signed webhook.test event now and report the answer',
+    auth: 'server',
+    response: WebhookTestResult,
+    status: 200,
+  }),
+  listWebhookDeliveries: route({
+    method: 'GET',
+    path: '/v1/webhooks/:webhook_id/deliveries',
+    operationId: 'listWebhookDeliveries',
+    summary: 'The delivery log of an endpoint, newest first',
+    auth: 'server',
+    query: ListWebhookDeliveriesQuery,
+    response: WebhookDeliveryPage,
+    status: 200,
+  }),
+  redeliverWebhookDelivery: route({
+    method: 'POST',
+    path: '/v1/webhooks/:webhook_id/deliveries/:delivery_id/redeliver',
+    operationId: 'redeliverWebhookDelivery',
+    summary: 'Deliver an event again (with a fresh retry window)',
+    auth: 'server',
+    response: WebhookDelivery,
     status: 200,
   }),
 } as const;

@@ -13,6 +13,8 @@ const random = (n: number) =>
 const apiKey = `pk_test_${random(24)}`;
 const apiSecret = `sk_test_${random(43)}`;
 const MSG = 'msg_01J7KQR8B1N3XJ0Q5C4D6E8F9G';
+const WH = 'wh_01J7KQR8B1N3XJ0Q5C4D6E8F9G';
+const DLV = 'dlv_01J7KQR8B1N3XJ0Q5C4D6E8F9G';
 
 interface Seen {
   method: string;
@@ -195,6 +197,61 @@ describe('Cariosan typed methods', () => {
       'messages.markRead',
       (c) => c.messages.markRead('general', { seq: 7 }),
       { method: 'POST', path: '/v1/channels/general/read', query: {}, body: { seq: 7 } },
+    ],
+    [
+      'webhooks.create',
+      (c) => c.webhooks.create({ url: 'https://x.example/h', events: ['message.new'] }),
+      {
+        method: 'POST',
+        path: '/v1/webhooks',
+        query: {},
+        body: { url: 'https://x.example/h', events: ['message.new'] },
+      },
+    ],
+    [
+      'webhooks.list',
+      (c) => c.webhooks.list({ limit: 10 }),
+      { method: 'GET', path: '/v1/webhooks', query: { limit: '10' }, body: undefined },
+    ],
+    [
+      'webhooks.get',
+      (c) => c.webhooks.get(WH),
+      { method: 'GET', path: `/v1/webhooks/${WH}`, query: {}, body: undefined },
+    ],
+    [
+      'webhooks.update',
+      (c) => c.webhooks.update(WH, { enabled: false }),
+      { method: 'PATCH', path: `/v1/webhooks/${WH}`, query: {}, body: { enabled: false } },
+    ],
+    [
+      'webhooks.delete',
+      (c) => c.webhooks.delete(WH),
+      { method: 'DELETE', path: `/v1/webhooks/${WH}`, query: {}, body: undefined },
+    ],
+    [
+      'webhooks.test',
+      (c) => c.webhooks.test(WH),
+      { method: 'POST', path: `/v1/webhooks/${WH}/test`, query: {}, body: undefined },
+    ],
+    [
+      'webhooks.deliveries',
+      (c) => c.webhooks.deliveries(WH, { status: 'dead', limit: 5 }),
+      {
+        method: 'GET',
+        path: `/v1/webhooks/${WH}/deliveries`,
+        query: { status: 'dead', limit: '5' },
+        body: undefined,
+      },
+    ],
+    [
+      'webhooks.redeliver',
+      (c) => c.webhooks.redeliver(WH, DLV),
+      {
+        method: 'POST',
+        path: `/v1/webhooks/${WH}/deliveries/${DLV}/redeliver`,
+        query: {},
+        body: undefined,
+      },
     ],
   ];
 

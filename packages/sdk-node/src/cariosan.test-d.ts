@@ -8,6 +8,10 @@ import type {
   TokensRevoked,
   User,
   UserPage,
+  Webhook,
+  WebhookDelivery,
+  WebhookDeliveryPage,
+  WebhookTestResult,
   WorkspaceInfo,
 } from '@cariosan/protocol';
 import { describe, expectTypeOf, it } from 'vitest';
@@ -31,6 +35,25 @@ describe('types derived from ROUTES', () => {
     expectTypeOf(cariosan.messages.addReaction).returns.resolves.toEqualTypeOf<Message>();
     expectTypeOf(cariosan.messages.markRead).returns.resolves.toEqualTypeOf<ReadState>();
     expectTypeOf(cariosan.workspace.get).returns.resolves.toEqualTypeOf<WorkspaceInfo>();
+    expectTypeOf(cariosan.webhooks.create).returns.resolves.toEqualTypeOf<Webhook>();
+    expectTypeOf(cariosan.webhooks.update).returns.resolves.toEqualTypeOf<Webhook>();
+    expectTypeOf(cariosan.webhooks.test).returns.resolves.toEqualTypeOf<WebhookTestResult>();
+    expectTypeOf(
+      cariosan.webhooks.deliveries,
+    ).returns.resolves.toEqualTypeOf<WebhookDeliveryPage>();
+    expectTypeOf(cariosan.webhooks.redeliver).returns.resolves.toEqualTypeOf<WebhookDelivery>();
+  });
+
+  it('types webhook bodies by their schemas', () => {
+    expectTypeOf(cariosan.webhooks.create).toBeCallableWith({
+      url: 'https://api.example.com/hooks',
+      events: ['message.new'],
+    });
+    // @ts-expect-error events is required
+    void cariosan.webhooks.create({ url: 'https://api.example.com/hooks' });
+    // @ts-expect-error typing is socket-only, never a webhook event
+    void cariosan.webhooks.create({ url: 'https://x.example', events: ['typing.start'] });
+    expectTypeOf(cariosan.webhooks.deliveries).toBeCallableWith('wh_1', { status: 'dead' });
   });
 
   it('makes messages.send need text or attachments, and reject unknown fields', () => {

@@ -18,6 +18,7 @@ import {
 } from './rest-client';
 import { type IssueUserTokenOptions, issueUserToken } from './tokens';
 import { createUsersApi, createWorkspaceApi, type UsersApi, type WorkspaceApi } from './users-api';
+import { createWebhooksApi, type WebhooksApi } from './webhooks-api';
 
 /**
  * Options of {@link Cariosan}.
@@ -78,6 +79,11 @@ export class Cariosan {
   readonly messages: MessagesApi;
   /** The workspace of the key pair: `get`. */
   readonly workspace: WorkspaceApi;
+  /**
+   * Webhook endpoints: `create`, `list`, `get`, `update`, `delete`, `test`, `deliveries`,
+   * `redeliver`. Verify deliveries with `verifyWebhook`.
+   */
+  readonly webhooks: WebhooksApi;
 
   /**
    * @throws TypeError on a malformed or mismatched key pair (never echoing the secret) or
@@ -106,6 +112,7 @@ export class Cariosan {
     this.channels = createChannelsApi(this.#call);
     this.messages = createMessagesApi(this.#call);
     this.workspace = createWorkspaceApi(this.#call);
+    this.webhooks = createWebhooksApi(this.#call);
   }
 
   /**

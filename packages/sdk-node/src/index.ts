@@ -31,3 +31,12 @@ export {
   USER_TOKEN_TTL_ENV,
 } from './tokens';
 export { createUsersApi, createWorkspaceApi, type UsersApi, type WorkspaceApi } from './users-api';
+export {
+  standardWebhooksSecret,
+  type VerifyWebhookOptions,
+  verifyWebhook,
+  type WebhookHeaders,
+  type WebhookVerificationCode,
+  WebhookVerificationError,
+} from './webhooks';
+export { createWebhooksApi, type WebhooksApi } from './webhooks-api';

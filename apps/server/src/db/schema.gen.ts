@@ -123,11 +123,18 @@ export interface Users {
 
 export interface WebhookDeliveries {
   attempts: Generated<number>;
+  channel_id: string | null;
+  claimed_at: Timestamp | null;
   created_at: Generated<Timestamp>;
+  dead_after: Timestamp | null;
+  delivered_at: Timestamp | null;
   event_id: string;
+  event_type: string;
   id: string;
+  last_attempt_at: Timestamp | null;
   last_error: string | null;
   next_attempt_at: Generated<Timestamp>;
+  outbox_id: number | null;
   response_code: number | null;
   status: Generated<"pending" | "delivered" | "failed" | "dead">;
   updated_at: Generated<Timestamp>;

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { createInitMigration } from './0001-init';
 import { createMessageClientIdMigration } from './0002-message-client-id-partial';
 import { createWorkerScopeMigration } from './0003-worker-scope';
+import { createWebhooksMigration } from './0004-webhooks';
 
 /**
  * The unprivileged role every application query runs as.
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, (appRole: string) => Migration> = {
   '0001-init': createInitMigration,
   '0002-message-client-id-partial': createMessageClientIdMigration,
   '0003-worker-scope': createWorkerScopeMigration,
+  '0004-webhooks': createWebhooksMigration,
 };
 
 /**

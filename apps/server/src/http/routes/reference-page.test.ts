@@ -73,7 +73,8 @@ describe('renderReferencePage', () => {
   it('filters operations by the search box', async () => {
     const { document } = await open();
     const filter = document.getElementById('filter') as HTMLInputElement;
-    filter.value = 'reaction';
+    // Not 'reaction': webhook operations list the `reaction.new` event type.
+    filter.value = 'reactions';
     filter.dispatchEvent(new window!.Event('input'));
     const visible = [...document.querySelectorAll('details.op')].filter(
       (op) => !(op as HTMLElement).hidden,
