@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { controlRoutes } from './control/control-routes';
 import type { Deps } from './deps';
@@ -39,6 +40,25 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     },
   });
   const v1 = new Hono<AppEnv>();
+  const origins = deps.config.corsOrigins;
+  if (origins === '*' || origins.length > 0) {
+    // Before authentication: a preflight carries no credentials. Bearer tokens, never
+    // cookies, so no Access-Control-Allow-Credentials.
+    v1.use(
+      cors({
+        origin: origins,
+        allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+        allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+        exposeHeaders: [
+          'X-Request-Id',
+          'Retry-After',
+          'X-RateLimit-Limit',
+          'X-RateLimit-Remaining',
+        ],
+        maxAge: 600,
+      }),
+    );
+  }
   // The API description is public: it holds no workspace data.
   v1.route('/', openApiRoutes());
   v1.use(limitBody);

@@ -33,4 +33,16 @@ describe('loadConfig', () => {
       jwtTtlHours: 2,
     });
   });
+
+  it('allows every browser origin by default, none with "none", or an exact list', () => {
+    expect(loadConfig({}).corsOrigins).toBe('*');
+    expect(loadConfig({ CARIOSAN_CORS_ORIGINS: 'none' }).corsOrigins).toEqual([]);
+    expect(
+      loadConfig({ CARIOSAN_CORS_ORIGINS: 'https://App.example.com/, http://localhost:5173' })
+        .corsOrigins,
+    ).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    expect(() => loadConfig({ CARIOSAN_CORS_ORIGINS: 'app.example.com' })).toThrow(
+      /CARIOSAN_CORS_ORIGINS/,
+    );
+  });
 });

@@ -43,6 +43,17 @@ const EnvSchema = v.object({
     positiveInt('CARIOSAN_WEBHOOK_RETRY_BASE_MS', 10_000),
     v.minValue(1, 'CARIOSAN_WEBHOOK_RETRY_BASE_MS must be at least 1'),
   ),
+  CARIOSAN_CORS_ORIGINS: v.pipe(
+    v.optional(v.string(), '*'),
+    v.transform((value) => value.trim()),
+    v.check(
+      (value) =>
+        value === '*' ||
+        value === 'none' ||
+        value.split(',').every((origin) => /^https?:\/\/[^/\s]+\/?$/.test(origin.trim())),
+      'CARIOSAN_CORS_ORIGINS must be *, none, or comma-separated origins like https://app.example.com',
+    ),
+  ),
 });
 
 /** Everything the server reads from its environment, parsed and typed once at start. */
@@ -72,6 +83,11 @@ export interface Config {
    * (10 s → up to 1 h, for 24 h). Tests set a few milliseconds.
    */
   webhookRetryBaseMs: number;
+  /**
+   * Browser origins allowed to call `/v1` (CORS) and open `/v1/ws` (their `Origin` header):
+   * `'*'` any, `[]` none (server-to-server only), or exact origins like `https://app.example.com`.
+   */
+  corsOrigins: '*' | string[];
 }
 
 /**
@@ -109,7 +125,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     webhookBlockPrivate: ['true', '1'].includes(out.CARIOSAN_WEBHOOK_BLOCK_PRIVATE),
     webhookTimeoutMs: out.CARIOSAN_WEBHOOK_TIMEOUT_MS,
     webhookRetryBaseMs: out.CARIOSAN_WEBHOOK_RETRY_BASE_MS,
+    corsOrigins: parseOrigins(out.CARIOSAN_CORS_ORIGINS),
   };
+}
+
+function parseOrigins(value: string): '*' | string[] {
+  if (value === '*') return '*';
+  if (value === 'none') return [];
+  return value.split(',').map((origin) => origin.trim().replace(/\/$/, '').toLowerCase());
 }
 
 /** A misconfigured environment: printed as is, without a stack, by the CLI. */

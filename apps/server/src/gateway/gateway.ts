@@ -288,6 +288,9 @@ export async function startGateway(deps: Deps, controlBus: ControlBus): Promise<
       const path = (request.url ?? '').split('?')[0];
       if (path !== WS_PATH) return refuse(socket, '404 Not Found');
       if (draining) return refuse(socket, '503 Service Unavailable');
+      if (!originAllowed(request.headers.origin, config.corsOrigins)) {
+        return refuse(socket, '403 Forbidden');
+      }
       wss.handleUpgrade(request, socket, head, (ws) => {
         const connection = new Connection(ws, context);
         connections.add(connection);
@@ -339,4 +342,13 @@ function eventFrame(
       data,
     }),
   );
+}
+
+/**
+ * Whether a socket may open from this `Origin`. Browsers always send one; servers and native
+ * apps usually send none, and a token is still required of them, so no Origin is allowed.
+ */
+function originAllowed(origin: string | undefined, allowed: '*' | string[]): boolean {
+  if (origin === undefined || allowed === '*') return true;
+  return allowed.includes(origin.toLowerCase());
 }
