@@ -484,6 +484,8 @@ class Client implements CariosanClient {
   ): LocalMessage {
     const clientId = randomId();
     const userId = this.#store.getSnapshot().userId ?? '';
+    // The server ends typing on a send: the next keystroke must announce it again.
+    this.#typingSentAt.delete(channelId);
     const local: LocalMessage = {
       id: `local_${clientId}`,
       channel_id: channelId,

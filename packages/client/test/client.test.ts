@@ -184,6 +184,24 @@ describe('sending', () => {
   });
 });
 
+describe('typing', () => {
+  it('announces typing again right after a send, which ended it on the server', async () => {
+    const alice = clientFor('alice');
+    const bob = clientFor('bob');
+    await Promise.all([alice.connect(), bob.connect()]);
+    await Promise.all([alice.watch('side'), bob.watch('side')]);
+    alice.typing('side');
+    await until(bob, (s) => s.channels.side?.typing.includes('alice') ?? false);
+    const sent = alice.sendMessage('side', { text: 'done typing' });
+    await until(bob, (s) =>
+      (s.channels.side?.messages ?? []).some((m) => m.client_id === sent.client_id),
+    );
+    await until(bob, (s) => !(s.channels.side?.typing.includes('alice') ?? false));
+    alice.typing('side');
+    await until(bob, (s) => s.channels.side?.typing.includes('alice') ?? false);
+  });
+});
+
 describe('resilience', () => {
   it('refreshes the token before it expires without dropping the socket', async () => {
     let tokens = 0;
