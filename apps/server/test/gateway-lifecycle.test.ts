@@ -183,6 +183,31 @@ describe('typing and presence', () => {
     await watcher.waitUntil(() => states().length === 2, 10_000);
     expect(states()).toEqual([true, false]);
   });
+  it('leaves presence out of channels over 500 members, as their subscribe acks do', async () => {
+    // 501 members: four named users and 496 filler ones, then gina.
+    const filler = Array.from({ length: 496 }, (_, i) => `crowd-${i}`);
+    for (const id of filler) await sdk.users.upsert(id, {});
+    await sdk.channels.create({
+      type: 'group',
+      id: 'crowd',
+      members: ['alice', 'bob', 'carol', 'dave', ...filler.slice(0, 496)],
+    });
+    // gina is new to this file: no earlier socket of hers is within its offline grace.
+    await sdk.users.upsert('gina', {});
+    await sdk.channels.updateMembers('crowd', { add: ['gina'] });
+    await sdk.channels.updateMembers('team', { add: ['gina'] });
+    const watcher = await socketFor('alice');
+    const crowdAck = await watcher.ok({ type: 'subscribe', channel_id: 'crowd' });
+    expect(crowdAck.online).toEqual([]);
+    await watcher.ok({ type: 'subscribe', channel_id: 'team' });
+    const gina = await socketFor('gina');
+    const inTeam = (f: { channel_id: string; data: { user_id: string } }) =>
+      f.channel_id === 'team' && f.data.user_id === 'gina';
+    await watcher.waitUntil(() => watcher.events('presence.changed').some(inTeam));
+    await sleep(300);
+    expect(watcher.events('presence.changed').filter((f) => f.channel_id === 'crowd')).toEqual([]);
+    gina.close();
+  });
 });
 
 describe('large events', () => {

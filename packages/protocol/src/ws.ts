@@ -14,7 +14,10 @@ export const MAX_FRAME_BYTES = 64 * 1024;
 /** Seconds a client has after the upgrade to send its `connect` frame. */
 export const CONNECT_TIMEOUT_SECONDS = 5;
 
-/** Seconds before a token's expiry at which the server sends `token_expiring`. */
+/**
+ * Seconds before a token's expiry at which the server sends `token_expiring`; half-way
+ * through the life of a token that lives less than twice this.
+ */
 export const TOKEN_EXPIRY_WARNING_SECONDS = 60;
 
 /**

@@ -17,6 +17,8 @@ export interface UserPrincipal {
   keyGeneration: number;
   /** When the token stops being valid (ms): its `exp`, or sooner under CARIOS_JWT_TTL_HOURS. */
   expiresAt: number;
+  /** The user is banned from the workspace: the token is genuine, but they may do nothing. */
+  banned: boolean;
 }
 
 export interface TokenFailure {
@@ -88,7 +90,7 @@ export async function verifyUserToken(
   const user = await withWorkspace(options.db, record.workspaceId, (trx) =>
     trx
       .selectFrom('users')
-      .select(['tokens_valid_after', 'deleted_at'])
+      .select(['tokens_valid_after', 'deleted_at', 'banned'])
       .where('workspace_id', '=', record.workspaceId)
       .where('id', '=', sub)
       .executeTakeFirst(),
@@ -105,5 +107,6 @@ export async function verifyUserToken(
     apiKey: record.apiKey,
     keyGeneration: record.generation,
     expiresAt,
+    banned: user.banned,
   });
 }

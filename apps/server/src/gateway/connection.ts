@@ -21,7 +21,7 @@ import type { RateLimiter } from '../lib/rate-limiter';
 import { sendMessage } from '../messages/message.service';
 import { markRead } from '../messages/reaction-read.service';
 import type { Hub } from './hub';
-import { messagesAfter } from './replay';
+import { channelWithin, messagesAfter } from './replay';
 import { Subscription } from './subscription';
 import type { TypingTracker } from './typing';
 
@@ -40,8 +40,11 @@ export interface GatewayContext {
   isOnline(workspaceId: string, userId: string): boolean;
 }
 
-/** Members listed with their presence in a `subscribe` ack (larger channels list none). */
-const PRESENCE_MEMBER_LIMIT = 500;
+/**
+ * Members listed with their presence in a `subscribe` ack; larger channels list none and get
+ * no `presence.changed` events.
+ */
+export const PRESENCE_MEMBER_LIMIT = 500;
 
 /** Channels one socket may follow at once. */
 const MAX_SUBSCRIPTIONS = 1_000;
@@ -342,15 +345,7 @@ export class Connection {
       this.close(code === 'token_expired' ? 'token_expired' : 'unauthorized');
       return undefined;
     }
-    const user = await withWorkspace(this.context.deps.database.db, principal.workspaceId, (trx) =>
-      trx
-        .selectFrom('users')
-        .select('banned')
-        .where('workspace_id', '=', principal.workspaceId)
-        .where('id', '=', principal.userId)
-        .executeTakeFirst(),
-    );
-    if (user?.banned) {
+    if (principal.banned) {
       this.#reply(null, undefined, new ApiError('forbidden', 'This user is banned'));
       this.close('user_banned');
       return undefined;
@@ -390,7 +385,9 @@ export class Connection {
     clearTimeout(this.#expireTimer);
     const expiresAt = (this.#principal as UserPrincipal).expiresAt;
     const left = expiresAt - this.context.deps.now();
-    const warnIn = Math.max(0, left - TOKEN_EXPIRY_WARNING_SECONDS * 1000);
+    // Half-way through a token shorter-lived than the warning period, so that refreshing
+    // one does not draw another warning at once.
+    const warnIn = Math.max(0, left - Math.min(TOKEN_EXPIRY_WARNING_SECONDS * 1000, left / 2));
     const frame = Buffer.from(
       JSON.stringify({ type: 'token_expiring', expires_at: new Date(expiresAt).toISOString() }),
     );
@@ -426,11 +423,11 @@ export class Connection {
           access.channel.type === 'public'
             ? []
             : await trx
-                .selectFrom('channel_members')
-                .select('user_id')
-                .where('workspace_id', '=', workspaceId)
-                .where('channel_id', '=', channelId)
-                .limit(PRESENCE_MEMBER_LIMIT + 1)
+                .selectFrom('channel_members as m')
+                .select('m.user_id')
+                .where('m.workspace_id', '=', workspaceId)
+                .where('m.channel_id', '=', channelId)
+                .where(channelWithin(PRESENCE_MEMBER_LIMIT, { workspaceId, channelId }))
                 .execute();
         return { access, members };
       });
@@ -439,12 +436,10 @@ export class Connection {
       sub.isPublic = access.channel.type === 'public';
       sub.lastSeq = Math.min(sinceSeq ?? lastSeq, lastSeq);
       const replayed = await sub.catchUp();
-      const online =
-        members.length > PRESENCE_MEMBER_LIMIT
-          ? []
-          : members
-              .map((member) => member.user_id)
-              .filter((userId) => this.context.isOnline(workspaceId, userId));
+      // Larger channels list no one (the query answers no rows for them).
+      const online = members
+        .map((member) => member.user_id)
+        .filter((userId) => this.context.isOnline(workspaceId, userId));
       return { channel_id: channelId, last_seq: sub.lastSeq, replayed, online };
     } catch (error) {
       hub.unsubscribe(this, sub);

@@ -12,10 +12,10 @@ import {
   type WireEvent,
 } from '../events/event-wire';
 import { RateLimiter } from '../lib/rate-limiter';
-import { Connection, type GatewayContext } from './connection';
+import { Connection, type GatewayContext, PRESENCE_MEMBER_LIMIT } from './connection';
 import { Hub } from './hub';
 import { PRESENCE_CHANNEL, Presence } from './presence';
-import { memberChannelIds, outboxPayload } from './replay';
+import { outboxPayload, presenceChannelIds } from './replay';
 import { TypingTracker } from './typing';
 
 /** The WebSocket endpoint. */
@@ -96,7 +96,12 @@ export async function startGateway(deps: Deps, controlBus: ControlBus): Promise<
   async function presenceChanged(workspaceId: string, userId: string, online: boolean) {
     if (!hub.hasWorkspace(workspaceId)) return;
     const at = new Date().toISOString();
-    for (const channelId of await memberChannelIds(db, workspaceId, userId)) {
+    for (const channelId of await presenceChannelIds(
+      db,
+      workspaceId,
+      userId,
+      PRESENCE_MEMBER_LIMIT,
+    )) {
       if (!hub.hasChannel(workspaceId, channelId)) continue;
       const frame = eventFrame('presence.changed', null, channelId, null, {
         user_id: userId,

@@ -1,5 +1,5 @@
 import type { Message } from '@cariosan/protocol';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { DB } from '../db/database';
 import { withWorkspace } from '../db/scope';
 import { toMessage } from '../messages/message.mapper';
@@ -56,22 +56,46 @@ export async function outboxPayload(
 }
 
 /**
- * The channels a user is a member of (presence goes to their subscribers).
+ * For a query over `channel_members as m`: whether m's channel has at most `maxMembers`
+ * members. Counting stops at `maxMembers + 1` index entries. Name the channel when the query
+ * is about one: the count then runs once, not once per row.
  *
  * @example
- * const channelIds = await memberChannelIds(db, 'ws_…', 'alice');
+ * trx.selectFrom('channel_members as m').where(channelWithin(500))
  */
-export async function memberChannelIds(
+export function channelWithin(
+  maxMembers: number,
+  one?: { workspaceId: string; channelId: string },
+) {
+  const where = one
+    ? sql`c.workspace_id = ${one.workspaceId} and c.channel_id = ${one.channelId}`
+    : sql`c.workspace_id = m.workspace_id and c.channel_id = m.channel_id`;
+  return sql<boolean>`(select count(*) from (select 1 from channel_members c where ${where}
+    limit ${maxMembers + 1}) as capped) <= ${maxMembers}`;
+}
+
+/**
+ * The channels whose subscribers hear a user's presence: those the user is a member of, with
+ * at most `maxMembers` members. In larger channels every connect and disconnect would be a
+ * frame to every subscriber (quadratic in a reconnect wave), so there is none, as their
+ * `subscribe` acks list no one online.
+ *
+ * @example
+ * const channelIds = await presenceChannelIds(db, 'ws_…', 'alice', 500);
+ */
+export async function presenceChannelIds(
   db: Kysely<DB>,
   workspaceId: string,
   userId: string,
+  maxMembers: number,
 ): Promise<string[]> {
   const rows = await withWorkspace(db, workspaceId, (trx) =>
     trx
-      .selectFrom('channel_members')
-      .select('channel_id')
-      .where('workspace_id', '=', workspaceId)
-      .where('user_id', '=', userId)
+      .selectFrom('channel_members as m')
+      .select('m.channel_id')
+      .where('m.workspace_id', '=', workspaceId)
+      .where('m.user_id', '=', userId)
+      .where(channelWithin(maxMembers))
       .execute(),
   );
   return rows.map((row) => row.channel_id);
