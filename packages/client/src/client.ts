@@ -80,12 +80,15 @@ class Client implements CariosanClient {
   readonly #waiting = new Map<string, Waiting>();
   /** Channels the socket follows (resubscribed after every reconnect). */
   readonly #followed = new Set<string>();
+  /** Subscriptions in flight, by channel id. */
+  readonly #subscribing = new Map<string, Promise<void>>();
   readonly #queue: QueuedSend[] = [];
   readonly #typingSentAt = new Map<string, number>();
   readonly #typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   #socket: WebSocketInstance | undefined;
   #token: string | undefined;
-  #tokenExp = 0;
+  /** When the current token is due for a refresh (ms); 0 when its `exp` cannot be read. */
+  #tokenRefreshAt = 0;
   #wanted = false;
   #attempt = 0;
   #nextId = 0;
@@ -215,7 +218,13 @@ class Client implements CariosanClient {
   async #onConnected(session: Record<string, unknown>): Promise<void> {
     this.#attempt = 0;
     this.#authFailures = 0;
-    this.#store.update((state) => ({ ...state, userId: session.user_id as string }));
+    // Presence is learnt afresh from the subscribe acks: whoever left while the socket was
+    // down sent no event this client could hear.
+    this.#store.update((state) => ({
+      ...state,
+      userId: session.user_id as string,
+      presence: Object.keys(state.presence).length === 0 ? state.presence : {},
+    }));
     this.#scheduleRefresh();
     this.#setState('connected');
     this.#resolveConnected?.();
@@ -263,18 +272,23 @@ class Client implements CariosanClient {
   }
 
   async #currentToken(): Promise<string> {
-    const skew = (this.#options.refreshBeforeExpirySeconds ?? 60) * 1000;
-    if (this.#token && this.#tokenExp - skew > Date.now()) return this.#token;
+    if (this.#token && (this.#tokenRefreshAt === 0 || this.#tokenRefreshAt > Date.now())) {
+      return this.#token;
+    }
     const token = await this.#options.tokenProvider();
     this.#token = token;
-    this.#tokenExp = expiryOf(token);
+    this.#tokenRefreshAt = refreshTimeOf(
+      token,
+      (this.#options.refreshBeforeExpirySeconds ?? 60) * 1000,
+    );
     return token;
   }
 
   #scheduleRefresh(): void {
     clearTimeout(this.#refreshTimer);
-    const skew = (this.#options.refreshBeforeExpirySeconds ?? 60) * 1000;
-    const wait = Math.max(0, Math.min(this.#tokenExp - skew - Date.now(), 2 ** 31 - 1));
+    // A token whose exp cannot be read is refreshed when the server sends token_expiring.
+    if (this.#tokenRefreshAt === 0) return;
+    const wait = Math.min(Math.max(this.#tokenRefreshAt - Date.now(), 1_000), 2 ** 31 - 1);
     this.#refreshTimer = setTimeout(() => void this.#refresh(), wait);
   }
 
@@ -383,20 +397,33 @@ class Client implements CariosanClient {
               : current.messages,
           };
         });
-        this.#follow(item.channel.id);
+        void this.#follow(item.channel.id);
       }
       cursor = page.next_cursor;
     } while (cursor);
   }
 
-  /** Follows a channel's live events (no history load); resubscribed after reconnects. */
-  #follow(channelId: string): void {
-    if (this.#followed.has(channelId)) return;
-    this.#followed.add(channelId);
-    if (this.state === 'connected') void this.#subscribe(channelId);
+  /**
+   * Follows a channel's live events (no history load); resubscribed after reconnects. Resolves
+   * once the subscription is live (at once when offline: it starts on connect).
+   */
+  #follow(channelId: string): Promise<void> {
+    if (!this.#followed.has(channelId)) {
+      this.#followed.add(channelId);
+      if (this.state === 'connected') void this.#subscribe(channelId);
+    }
+    return this.#subscribing.get(channelId) ?? Promise.resolve();
   }
 
-  async #subscribe(channelId: string): Promise<void> {
+  #subscribe(channelId: string): Promise<void> {
+    const subscribing = this.#subscribeNow(channelId).finally(() => {
+      if (this.#subscribing.get(channelId) === subscribing) this.#subscribing.delete(channelId);
+    });
+    this.#subscribing.set(channelId, subscribing);
+    return subscribing;
+  }
+
+  async #subscribeNow(channelId: string): Promise<void> {
     const sinceSeq = this.#store.getSnapshot().channels[channelId]?.lastSeq ?? 0;
     try {
       const result = await this.#request({
@@ -450,7 +477,7 @@ class Client implements CariosanClient {
         hasOlder: oldest ? oldest.seq > 1 : page.has_more,
       };
     });
-    this.#follow(channelId);
+    await this.#follow(channelId);
   }
 
   unwatch(channelId: string): void {
@@ -666,7 +693,7 @@ class Client implements CariosanClient {
             )
             .catch(() => undefined);
         }
-        this.#follow(id);
+        void this.#follow(id);
         break;
       }
       case 'member.removed':
@@ -762,6 +789,18 @@ function expiryOf(token: string): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * When to refresh a token (ms): `lead` before its `exp`, but never later than half-way
+ * through its life, so a token shorter-lived than `lead` is not refreshed in a loop. 0 when
+ * its `exp` cannot be read.
+ */
+function refreshTimeOf(token: string, lead: number): number {
+  const exp = expiryOf(token);
+  if (exp === 0) return 0;
+  const now = Date.now();
+  return exp - Math.min(lead, Math.max(exp - now, 0) / 2);
 }
 
 export type { ChannelState };

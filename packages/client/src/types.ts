@@ -72,7 +72,10 @@ export interface ChannelState {
   unreadCount: number;
   /** Users typing now (never the current user). */
   typing: readonly string[];
-  /** Whether the socket follows this channel (see `watch`). */
+  /**
+   * Whether the app watches this channel (`watch`: history loaded, live). Channels listed by
+   * `loadChannels` get live events for their unread counts either way; `unwatch` only clears this.
+   */
   watching: boolean;
 }
 
