@@ -247,21 +247,24 @@ describe('resilience', () => {
   }, 60_000);
 
   it('forgets who was online across a reconnect and learns it again from the server', async () => {
+    // erin has no other client in this file that would bring her back online.
+    await sdk.users.upsert('erin', { name: 'erin' });
+    await sdk.channels.updateMembers('team', { add: ['erin'] });
     const alice = clientFor('alice');
-    const carol = clientFor('carol');
-    await Promise.all([alice.connect(), carol.connect()]);
+    const erin = clientFor('erin');
+    await Promise.all([alice.connect(), erin.connect()]);
     await alice.watch('team');
-    await until(alice, (s) => s.presence.carol === true);
-    // Carol leaves while alice's socket is down: no event can tell alice.
+    await until(alice, (s) => s.presence.erin === true);
+    // erin leaves while alice's socket is down: no event can tell alice.
     await server.close(1_000);
-    carol.disconnect();
+    erin.disconnect();
     await start();
     const state = await until(
       alice,
       (s) => s.connection === 'connected' && s.presence.alice === true,
       20_000,
     );
-    expect(state.presence.carol ?? false).toBe(false);
+    expect(state.presence.erin ?? false).toBe(false);
   }, 60_000);
 
   it('spreads a reconnect storm with jitter', async () => {
