@@ -43,6 +43,10 @@ const EnvSchema = v.object({
     positiveInt('CARIOSAN_WEBHOOK_RETRY_BASE_MS', 10_000),
     v.minValue(1, 'CARIOSAN_WEBHOOK_RETRY_BASE_MS must be at least 1'),
   ),
+  CARIOSAN_WEBHOOK_ENDPOINT_CONCURRENCY: v.pipe(
+    positiveInt('CARIOSAN_WEBHOOK_ENDPOINT_CONCURRENCY', 16),
+    v.minValue(1, 'CARIOSAN_WEBHOOK_ENDPOINT_CONCURRENCY must be at least 1'),
+  ),
   CARIOSAN_CORS_ORIGINS: v.pipe(
     v.optional(v.string(), '*'),
     v.transform((value) => value.trim()),
@@ -83,6 +87,8 @@ export interface Config {
    * (10 s → up to 1 h, for 24 h). Tests set a few milliseconds.
    */
   webhookRetryBaseMs: number;
+  /** Channels of one webhook endpoint attempted at once on a node (its share of the slots). */
+  webhookEndpointConcurrency: number;
   /**
    * Browser origins allowed to call `/v1` (CORS) and open `/v1/ws` (their `Origin` header):
    * `'*'` any, `[]` none (server-to-server only), or exact origins like `https://app.example.com`.
@@ -125,6 +131,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     webhookBlockPrivate: ['true', '1'].includes(out.CARIOSAN_WEBHOOK_BLOCK_PRIVATE),
     webhookTimeoutMs: out.CARIOSAN_WEBHOOK_TIMEOUT_MS,
     webhookRetryBaseMs: out.CARIOSAN_WEBHOOK_RETRY_BASE_MS,
+    webhookEndpointConcurrency: out.CARIOSAN_WEBHOOK_ENDPOINT_CONCURRENCY,
     corsOrigins: parseOrigins(out.CARIOSAN_CORS_ORIGINS),
   };
 }

@@ -332,6 +332,39 @@ describe('retries', () => {
   });
 });
 
+describe('fairness', () => {
+  it('keeps a slow endpoint to its share of attempts, so others are not held behind it', async () => {
+    await restartWorker({ maxInFlight: 8, maxPerEndpoint: 2, timeoutMs: 5_000 });
+    const channels = Array.from({ length: 10 }, (_, i) => `busy-${i}`);
+    for (const id of channels) {
+      await api('POST', '/v1/channels', { type: 'group', id, members: ['alice', 'bob'] });
+    }
+    receiver.answer((request) => ({ status: 204, delayMs: request.path === '/slow' ? 3_000 : 0 }));
+    // Ten deliveries on ten channels (no ordering between them) to an endpoint that takes
+    // 3 s each: uncapped, they would take all eight slots of this node.
+    await hook('/slow');
+    for (const id of channels) await send(`slow ${id}`, id);
+    await expect
+      .poll(() => receiver.requests.filter((r) => r.path === '/slow').length, { interval: 20 })
+      .toBeGreaterThanOrEqual(2);
+    const fast = await hook('/fast');
+    await send('fast one', 'team');
+    await expect
+      .poll(() => receiver.requests.filter((r) => r.path === '/fast').length, {
+        timeout: 10_000,
+        interval: 20,
+      })
+      .toBe(1);
+    // Capped, the slow endpoint had two attempts in flight and the next two start only when
+    // they answer (3 s): the fast delivery got a free slot before that. Uncapped, eight slow
+    // attempts would have started before it.
+    const fastAt = (receiver.requests.find((r) => r.path === '/fast') as ReceivedRequest).at;
+    const slowBefore = receiver.requests.filter((r) => r.path === '/slow' && r.at < fastAt);
+    expect(slowBefore).toHaveLength(2);
+    expect((await deliveries(fast.id))[0]?.status).toBe('delivered');
+  });
+});
+
 describe('safety', () => {
   it('refuses to deliver to private and loopback addresses when the setting is on', async () => {
     await restartWorker({ blockPrivate: true });

@@ -4,6 +4,7 @@ import { withWorker } from '../db/scope';
 import type { Deps } from '../deps';
 import { createAttemptRecorder } from './attempt-recorder';
 import * as repo from './delivery.repository';
+import { laneKey, pickFairShare } from './fair-share';
 import { type RetryPolicy, retryPolicyFromBase } from './retry-policy';
 import { loadSigningKeys } from './signing-keys';
 import { toWebhookEvent } from './webhook.mapper';
@@ -26,6 +27,11 @@ export interface WebhookWorkerOptions {
   pollMs: number;
   /** Attempts in flight (and queued behind others of their channel) on this node. */
   maxInFlight: number;
+  /**
+   * Channels (lanes, each sent one at a time) of one endpoint in flight on this node: a slow
+   * endpoint keeps to this share of the slots.
+   */
+  maxPerEndpoint: number;
   /**
    * An endpoint is disabled when one of its deliveries dies (its retry window passed) while
    * at least this many attempts in a row have failed.
@@ -76,6 +82,7 @@ export async function startWebhookWorker(
     leaseMs: timeoutMs + 5_000,
     pollMs: 1_000,
     maxInFlight: 64,
+    maxPerEndpoint: config.webhookEndpointConcurrency,
     disableAfterFailures: 10,
     blockPrivate: config.webhookBlockPrivate,
     ...overrides,
@@ -152,24 +159,27 @@ export async function startWebhookWorker(
         backlog = true;
         return;
       }
-      const claimed = await claim(room);
-      backlog = claimed === room;
-      if (!backlog) return;
+      const { claimed, held } = await claim(room);
+      // Deliveries held back for their endpoint's share wait for a completion, not a poll.
+      backlog = claimed === room || held;
+      if (claimed < room) return;
     }
   }
 
-  async function claim(limit: number): Promise<number> {
-    const { claimed, events } = await withWorker(db, async (trx) => {
-      const claimed = await repo.claimDueDeliveries(
+  async function claim(limit: number): Promise<{ claimed: number; held: boolean }> {
+    const { claimed, held, events } = await withWorker(db, async (trx) => {
+      const due = await repo.lockDueDeliveries(trx, limit * 4);
+      const { picked, held } = pickFairShare(due, limit, options.maxPerEndpoint, chains.keys());
+      const claimed = await repo.claimDeliveries(
         trx,
-        limit,
+        picked,
         options.leaseMs,
         options.retry.windowMs,
       );
       const ids = claimed.flatMap((d) => (d.outbox_id === null ? [] : [d.outbox_id]));
-      return { claimed, events: await repo.loadOutboxRows(trx, ids) };
+      return { claimed, held, events: await repo.loadOutboxRows(trx, ids) };
     });
-    if (claimed.length === 0) return 0;
+    if (claimed.length === 0) return { claimed: 0, held };
     const byOutboxId = new Map(events.map((event) => [event.id, event]));
     const keys = await loadSigningKeys(
       db,
@@ -182,7 +192,7 @@ export async function startWebhookWorker(
       const event = delivery.outbox_id === null ? undefined : byOutboxId.get(delivery.outbox_id);
       const key = keys.get(delivery.workspace_id);
       active.set(delivery.id, { delivery, abort: new AbortController(), claimedAt });
-      const chainKey = `${delivery.workspace_id}/${delivery.webhook_id}/${delivery.channel_id ?? ''}`;
+      const chainKey = laneKey(delivery);
       const previous = chains.get(chainKey) ?? Promise.resolve();
       const sent = previous
         .then(() => attempt(delivery, event, key))
@@ -198,7 +208,7 @@ export async function startWebhookWorker(
         }),
       );
     }
-    return claimed.length;
+    return { claimed: claimed.length, held };
   }
 
   const track = (task: Promise<void>) => {

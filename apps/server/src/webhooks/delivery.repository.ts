@@ -20,32 +20,53 @@ export interface ClaimedDelivery {
 
 const ms = (value: number) => sql`(${value}::float8 * interval '1 millisecond')`;
 
+/** A due delivery locked for this transaction, before it is claimed. */
+export interface DueDelivery {
+  workspace_id: string;
+  id: string;
+  webhook_id: string;
+  channel_id: string | null;
+}
+
 /**
- * Claims up to `limit` due deliveries of enabled endpoints across all workspaces (worker
- * scope). `skip locked` lets several nodes claim side by side without waiting on or taking
- * each other's rows; the claim is committed at once (with `next_attempt_at` pushed out by
- * `leaseMs` as a lease), so no row lock is held during the HTTP call and a node that dies
- * mid-attempt only delays its deliveries until the lease runs out.
+ * Locks up to `limit` due deliveries of enabled endpoints across all workspaces (worker
+ * scope), oldest due first. `skip locked` lets several nodes look side by side without
+ * waiting on or taking each other's rows; the ones not claimed in this transaction are free
+ * again when it ends.
  *
  * @example
- * const claimed = await withWorker(db, (trx) => claimDueDeliveries(trx, 32, 15_000, 86_400_000));
+ * const due = await lockDueDeliveries(trx, 256);
  */
-export async function claimDueDeliveries(
+export async function lockDueDeliveries(trx: Trx, limit: number): Promise<DueDelivery[]> {
+  const { rows } = await sql<DueDelivery>`
+    select d.workspace_id, d.id, d.webhook_id, d.channel_id
+    from webhook_deliveries d
+    join webhooks w on w.workspace_id = d.workspace_id and w.id = d.webhook_id
+    where d.status in ('pending', 'failed') and d.next_attempt_at <= now() and w.enabled
+    order by d.next_attempt_at, d.outbox_id
+    limit ${limit}
+    for update of d skip locked`.execute(trx);
+  return rows;
+}
+
+/**
+ * Claims deliveries locked by {@link lockDueDeliveries} for one attempt each. The claim is
+ * committed at once (with `next_attempt_at` pushed out by `leaseMs` as a lease), so no row
+ * lock is held during the HTTP call and a node that dies mid-attempt only delays its
+ * deliveries until the lease runs out.
+ *
+ * @example
+ * const claimed = await claimDeliveries(trx, picked, 15_000, 86_400_000);
+ */
+export async function claimDeliveries(
   trx: Trx,
-  limit: number,
+  picked: Pick<DueDelivery, 'workspace_id' | 'id'>[],
   leaseMs: number,
   windowMs: number,
 ): Promise<ClaimedDelivery[]> {
+  if (picked.length === 0) return [];
+  const keys = picked.map((d) => sql`(${d.workspace_id}::text, ${d.id}::text)`);
   const { rows } = await sql<ClaimedDelivery>`
-    with due as (
-      select d.workspace_id, d.id
-      from webhook_deliveries d
-      join webhooks w on w.workspace_id = d.workspace_id and w.id = d.webhook_id
-      where d.status in ('pending', 'failed') and d.next_attempt_at <= now() and w.enabled
-      order by d.next_attempt_at, d.outbox_id
-      limit ${limit}
-      for update of d skip locked
-    )
     update webhook_deliveries d set
       attempts = d.attempts + 1,
       claimed_at = now(),
@@ -55,8 +76,8 @@ export async function claimDueDeliveries(
       last_error = case when d.claimed_at is null then d.last_error
         else 'the previous attempt was interrupted before its answer was recorded' end,
       updated_at = now()
-    from due, webhooks w
-    where d.workspace_id = due.workspace_id and d.id = due.id
+    from (values ${sql.join(keys)}) as p (workspace_id, id), webhooks w
+    where d.workspace_id = p.workspace_id and d.id = p.id
       and w.workspace_id = d.workspace_id and w.id = d.webhook_id
     returning d.workspace_id, d.id, d.webhook_id, d.event_id, d.event_type, d.channel_id,
       d.outbox_id, d.attempts, w.url`.execute(trx);
