@@ -1,6 +1,6 @@
 import { type CariosanClient, createClient, type WebSocketLike } from '@cariosan/client';
 import { Cariosan } from '@cariosan/node';
-import { act, cleanup, render, waitFor } from '@testing-library/react';
+import { act, cleanup, configure, render, waitFor } from '@testing-library/react';
 import { createElement, Profiler, type ReactNode } from 'react';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
@@ -14,6 +14,9 @@ import {
   useUnreadCount,
 } from '../src';
 import { nodeFetch } from './node-fetch';
+
+// A real server on a busy CI machine: give waitFor 10 s instead of 1 s before it fails.
+configure({ asyncUtilTimeout: 10_000 });
 
 const server = inject('cariosan');
 let sdk: Cariosan;
