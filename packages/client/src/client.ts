@@ -1,6 +1,6 @@
 import type { Channel, ChannelList, ErrorCode, Message, MessagePage } from '@cariosan/protocol';
 // The subpath keeps the schemas (valibot) out of browser bundles: only types come from the root.
-import { reconnectPolicy } from '@cariosan/protocol/close-codes';
+import { type CloseReason, closeReason, reconnectPolicy } from '@cariosan/protocol/close-codes';
 import { mergeMessages, replaceMessage, Store, unreadOf } from './store';
 import type {
   CariosanClient,
@@ -13,16 +13,40 @@ import type {
   WebSocketLike,
 } from './types';
 
-/** A request refused by the server, or cut short by a disconnect (`code: 'disconnected'`). */
+/**
+ * A request refused by the server, or cut short by a disconnect (`code: 'disconnected'`).
+ * When the server closed the socket for good, `closeCode` says with what (see CLOSE_CODES).
+ */
 export class CariosanClientError extends Error {
   override name = 'CariosanClientError';
   constructor(
     readonly code: ErrorCode | 'disconnected',
     message: string,
     readonly retryAfter?: number,
+    readonly closeCode?: number,
   ) {
     super(message);
   }
+}
+
+/** The error a close code that stops the client stands for. */
+function stopError(code: number): CariosanClientError {
+  const reason = closeReason(code);
+  const errorCode: ErrorCode | 'disconnected' =
+    reason === 'user_banned'
+      ? 'forbidden'
+      : reason === 'unauthorized' ||
+          reason === 'token_expired' ||
+          reason === 'token_revoked' ||
+          reason === 'workspace_deleted'
+        ? 'unauthorized'
+        : 'disconnected';
+  return new CariosanClientError(
+    errorCode,
+    `The server closed the connection for good (${code}${reason ? ` ${reason}` : ''})`,
+    undefined,
+    code,
+  );
 }
 
 interface Waiting {
@@ -87,6 +111,7 @@ class Client implements CariosanClient {
   readonly #typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   #socket: WebSocketInstance | undefined;
   #token: string | undefined;
+  #closeReason: { code: number; reason: CloseReason | undefined } | undefined;
   /** When the current token is due for a refresh (ms); 0 when its `exp` cannot be read. */
   #tokenRefreshAt = 0;
   #wanted = false;
@@ -215,7 +240,12 @@ class Client implements CariosanClient {
     socket.onerror = () => undefined;
   }
 
+  get closeReason(): { code: number; reason: CloseReason | undefined } | undefined {
+    return this.#closeReason;
+  }
+
   async #onConnected(session: Record<string, unknown>): Promise<void> {
+    this.#closeReason = undefined;
     this.#attempt = 0;
     this.#authFailures = 0;
     // Presence is learnt afresh from the subscribe acks: whoever left while the socket was
@@ -247,7 +277,8 @@ class Client implements CariosanClient {
       this.#authFailures += 1;
     }
     if (!policy.reconnect || this.#authFailures > 2) {
-      this.#stopped(new CariosanClientError('unauthorized', `The server closed with ${code}`));
+      this.#closeReason = { code, reason: closeReason(code) };
+      this.#stopped(stopError(code));
       return;
     }
     this.#scheduleRetry(policy);

@@ -1,4 +1,4 @@
-import type { Channel, EventType, Message } from '@cariosan/protocol';
+import type { Channel, CloseReason, EventType, Message } from '@cariosan/protocol';
 
 /**
  * Where the connection is: `idle` before `connect()`, `connecting` for the first attempt,
@@ -104,6 +104,11 @@ export interface CariosanClient {
     getSnapshot(): ChatState;
   };
   readonly state: ConnectionState;
+  /**
+   * Why the server closed the connection for good (a ban, a deleted user or workspace, a
+   * token it keeps refusing), once the client has stopped; `undefined` while it runs.
+   */
+  readonly closeReason: { code: number; reason: CloseReason | undefined } | undefined;
   /** Opens the socket (and keeps it open, reconnecting) until `disconnect()`. */
   connect(): Promise<void>;
   disconnect(): void;

@@ -5,7 +5,13 @@ import { Cariosan } from '@cariosan/node';
 import { createWorkspace, loadConfig, type RunningServer, startServer } from '@cariosan/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type CariosanClient, type ChatState, createClient, type WebSocketLike } from '../src';
+import {
+  type CariosanClient,
+  CariosanClientError,
+  type ChatState,
+  createClient,
+  type WebSocketLike,
+} from '../src';
 
 let dataDir: string;
 let server: RunningServer;
@@ -266,6 +272,24 @@ describe('resilience', () => {
     );
     expect(state.presence.erin ?? false).toBe(false);
   }, 60_000);
+
+  it('stops for good when its user is banned, and says why', async () => {
+    await sdk.users.upsert('mallory', { name: 'mallory' });
+    const mallory = clientFor('mallory');
+    await mallory.connect();
+    const stopped = until(mallory, (s) => s.connection === 'disconnected');
+    await sdk.users.upsert('mallory', { banned: true });
+    await stopped;
+    expect(mallory.closeReason).toEqual({ code: 4005, reason: 'user_banned' });
+    // Connecting again is refused the same way, with the reason on the error.
+    const error = await mallory.connect().then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    expect(error).toBeInstanceOf(CariosanClientError);
+    expect(error).toMatchObject({ code: 'forbidden', closeCode: 4005 });
+    expect(mallory.closeReason?.reason).toBe('user_banned');
+  });
 
   it('spreads a reconnect storm with jitter', async () => {
     const draws = [0.1, 0.9, 0.5, 0.3];
