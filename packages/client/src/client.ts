@@ -38,6 +38,7 @@ function stopError(code: number): CariosanClientError {
       : reason === 'unauthorized' ||
           reason === 'token_expired' ||
           reason === 'token_revoked' ||
+          reason === 'user_deleted' ||
           reason === 'workspace_deleted'
         ? 'unauthorized'
         : 'disconnected';
