@@ -170,10 +170,29 @@ export async function startServer(
         await drained;
         clearTimeout(timer);
         logger.info('http server closed');
-        await closeControl();
-        await controlBus.stop();
-        await webhookWorker.stop();
-        await database.close();
+        // Each phase gets a deadline: a stop that hangs (a lost connection, a stuck request)
+        // is logged and passed over, so SIGTERM always ends the process.
+        const phase = async (name: string, stop: () => Promise<unknown>, ms: number) => {
+          let timer: NodeJS.Timeout | undefined;
+          const late = new Promise<'late'>((resolve) => {
+            timer = setTimeout(() => resolve('late'), ms);
+          });
+          const outcome = await Promise.race([stop().then(() => 'done' as const), late]);
+          clearTimeout(timer);
+          if (outcome === 'late')
+            logger.warn('shutdown phase did not finish in time', { phase: name, ms });
+          else logger.info(`${name} stopped`);
+        };
+        await phase(
+          'control',
+          async () => {
+            await closeControl();
+            await controlBus.stop();
+          },
+          5_000,
+        );
+        await phase('webhook worker', () => webhookWorker.stop(), 10_000);
+        await phase('database', () => database.close(), 5_000);
         await release();
         logger.info('stopped');
       })();

@@ -19,11 +19,16 @@ export async function serveCommand(config: Config): Promise<number> {
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       logger.info('signal received', { signal });
+      const exit = (code: number) => {
+        // If a phase that missed its deadline still holds the event loop, leave anyway.
+        setTimeout(() => process.exit(code), 1_000).unref();
+        resolve(code);
+      };
       server.close().then(
-        () => resolve(0),
+        () => exit(0),
         (error) => {
           logger.error('shutdown failed', { error });
-          resolve(1);
+          exit(1);
         },
       );
     };
