@@ -21,7 +21,7 @@ import type { RateLimiter } from '../lib/rate-limiter';
 import { sendMessage } from '../messages/message.service';
 import { markRead } from '../messages/reaction-read.service';
 import type { Hub } from './hub';
-import { channelWithin, messagesAfter } from './replay';
+import { messagesAfter, presenceMemberIds } from './replay';
 import { Subscription } from './subscription';
 import type { TypingTracker } from './typing';
 
@@ -39,12 +39,6 @@ export interface GatewayContext {
   /** Whether a user is online anywhere in the fleet. */
   isOnline(workspaceId: string, userId: string): boolean;
 }
-
-/**
- * Members listed with their presence in a `subscribe` ack; larger channels list none and get
- * no `presence.changed` events.
- */
-export const PRESENCE_MEMBER_LIMIT = 500;
 
 /** Channels one socket may follow at once. */
 const MAX_SUBSCRIPTIONS = 1_000;
@@ -422,13 +416,7 @@ export class Connection {
         const members =
           access.channel.type === 'public'
             ? []
-            : await trx
-                .selectFrom('channel_members as m')
-                .select('m.user_id')
-                .where('m.workspace_id', '=', workspaceId)
-                .where('m.channel_id', '=', channelId)
-                .where(channelWithin(PRESENCE_MEMBER_LIMIT, { workspaceId, channelId }))
-                .execute();
+            : await presenceMemberIds(trx, workspaceId, channelId);
         return { access, members };
       });
       const lastSeq = Number(access.channel.last_seq);
@@ -436,10 +424,7 @@ export class Connection {
       sub.isPublic = access.channel.type === 'public';
       sub.lastSeq = Math.min(sinceSeq ?? lastSeq, lastSeq);
       const replayed = await sub.catchUp();
-      // Larger channels list no one (the query answers no rows for them).
-      const online = members
-        .map((member) => member.user_id)
-        .filter((userId) => this.context.isOnline(workspaceId, userId));
+      const online = members.filter((userId) => this.context.isOnline(workspaceId, userId));
       return { channel_id: channelId, last_seq: sub.lastSeq, replayed, online };
     } catch (error) {
       hub.unsubscribe(this, sub);

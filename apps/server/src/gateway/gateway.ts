@@ -12,7 +12,7 @@ import {
   type WireEvent,
 } from '../events/event-wire';
 import { RateLimiter } from '../lib/rate-limiter';
-import { Connection, type GatewayContext, PRESENCE_MEMBER_LIMIT } from './connection';
+import { Connection, type GatewayContext } from './connection';
 import { Hub } from './hub';
 import { PRESENCE_CHANNEL, Presence } from './presence';
 import { outboxPayload, presenceChannelIds } from './replay';
@@ -96,12 +96,7 @@ export async function startGateway(deps: Deps, controlBus: ControlBus): Promise<
   async function presenceChanged(workspaceId: string, userId: string, online: boolean) {
     if (!hub.hasWorkspace(workspaceId)) return;
     const at = new Date().toISOString();
-    for (const channelId of await presenceChannelIds(
-      db,
-      workspaceId,
-      userId,
-      PRESENCE_MEMBER_LIMIT,
-    )) {
+    for (const channelId of await presenceChannelIds(db, workspaceId, userId)) {
       if (!hub.hasChannel(workspaceId, channelId)) continue;
       const frame = eventFrame('presence.changed', null, channelId, null, {
         user_id: userId,

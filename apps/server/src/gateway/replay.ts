@@ -1,5 +1,5 @@
 import type { Message } from '@cariosan/protocol';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { DB } from '../db/database';
 import { withWorkspace } from '../db/scope';
 import { toMessage } from '../messages/message.mapper';
@@ -56,38 +56,56 @@ export async function outboxPayload(
 }
 
 /**
- * For a query over `channel_members as m`: whether m's channel has at most `maxMembers`
- * members. Counting stops at `maxMembers + 1` index entries. Name the channel when the query
- * is about one: the count then runs once, not once per row.
- *
- * @example
- * trx.selectFrom('channel_members as m').where(channelWithin(500))
+ * Channels with more members than this have no presence: their `subscribe` acks list no one
+ * online and they get no `presence.changed` events (every connect and disconnect would be a
+ * frame to every subscriber, quadratic in a reconnect wave).
  */
-export function channelWithin(
-  maxMembers: number,
-  one?: { workspaceId: string; channelId: string },
-) {
-  const where = one
-    ? sql`c.workspace_id = ${one.workspaceId} and c.channel_id = ${one.channelId}`
-    : sql`c.workspace_id = m.workspace_id and c.channel_id = m.channel_id`;
-  return sql<boolean>`(select count(*) from (select 1 from channel_members c where ${where}
-    limit ${maxMembers + 1}) as capped) <= ${maxMembers}`;
+export const PRESENCE_MEMBER_LIMIT = 500;
+
+/**
+ * Whether a channel has at most PRESENCE_MEMBER_LIMIT members; counting stops one past it.
+ * `channel` is SQL naming the channel: a correlated `m.channel_id`, or a bound id, with which
+ * the count runs once rather than once per row.
+ */
+function withPresence(workspaceId: string, channel: ReturnType<typeof sql>) {
+  return sql<boolean>`(select count(*) from (select 1 from channel_members c
+    where c.workspace_id = ${workspaceId} and c.channel_id = ${channel}
+    limit ${PRESENCE_MEMBER_LIMIT + 1}) as capped) <= ${PRESENCE_MEMBER_LIMIT}`;
 }
 
 /**
- * The channels whose subscribers hear a user's presence: those the user is a member of, with
- * at most `maxMembers` members. In larger channels every connect and disconnect would be a
- * frame to every subscriber (quadratic in a reconnect wave), so there is none, as their
- * `subscribe` acks list no one online.
+ * The members of a channel listed with their presence in its `subscribe` ack: all of them, or
+ * none when it is over PRESENCE_MEMBER_LIMIT.
  *
  * @example
- * const channelIds = await presenceChannelIds(db, 'ws_…', 'alice', 500);
+ * const userIds = await presenceMemberIds(trx, 'ws_…', 'general');
+ */
+export async function presenceMemberIds(
+  trx: Transaction<DB>,
+  workspaceId: string,
+  channelId: string,
+): Promise<string[]> {
+  const rows = await trx
+    .selectFrom('channel_members')
+    .select('user_id')
+    .where('workspace_id', '=', workspaceId)
+    .where('channel_id', '=', channelId)
+    .where(withPresence(workspaceId, sql`${channelId}`))
+    .execute();
+  return rows.map((row) => row.user_id);
+}
+
+/**
+ * The channels whose subscribers hear a user's presence: the user's channels of at most
+ * PRESENCE_MEMBER_LIMIT members.
+ *
+ * @example
+ * const channelIds = await presenceChannelIds(db, 'ws_…', 'alice');
  */
 export async function presenceChannelIds(
   db: Kysely<DB>,
   workspaceId: string,
   userId: string,
-  maxMembers: number,
 ): Promise<string[]> {
   const rows = await withWorkspace(db, workspaceId, (trx) =>
     trx
@@ -95,7 +113,7 @@ export async function presenceChannelIds(
       .select('m.channel_id')
       .where('m.workspace_id', '=', workspaceId)
       .where('m.user_id', '=', userId)
-      .where(channelWithin(maxMembers))
+      .where(withPresence(workspaceId, sql.ref('m.channel_id')))
       .execute(),
   );
   return rows.map((row) => row.channel_id);
