@@ -16,6 +16,7 @@ import type { Config } from './env';
 import { type Gateway, startGateway } from './gateway/gateway';
 import { createLogger, type Logger } from './lib/logger';
 import { Metrics } from './lib/metrics';
+import { settledWithin } from './lib/time';
 import { startWebhookWorker } from './webhooks/delivery-worker';
 
 /** Where embedded mode keeps PGlite's files inside CARIOSAN_DATA_DIR. */
@@ -172,27 +173,17 @@ export async function startServer(
         logger.info('http server closed');
         // Each phase gets a deadline: a stop that hangs (a lost connection, a stuck request)
         // is logged and passed over, so SIGTERM always ends the process.
-        const phase = async (name: string, stop: () => Promise<unknown>, ms: number) => {
-          let timer: NodeJS.Timeout | undefined;
-          const late = new Promise<'late'>((resolve) => {
-            timer = setTimeout(() => resolve('late'), ms);
-          });
-          const outcome = await Promise.race([stop().then(() => 'done' as const), late]);
-          clearTimeout(timer);
-          if (outcome === 'late')
-            logger.warn('shutdown phase did not finish in time', { phase: name, ms });
-          else logger.info(`${name} stopped`);
+        const phase = async (name: string, stop: Promise<unknown>, ms: number) => {
+          if (await settledWithin(stop, ms)) logger.info(`${name} stopped`);
+          else logger.warn('shutdown phase did not finish in time', { phase: name, ms });
         };
         await phase(
           'control',
-          async () => {
-            await closeControl();
-            await controlBus.stop();
-          },
+          closeControl().then(() => controlBus.stop()),
           5_000,
         );
-        await phase('webhook worker', () => webhookWorker.stop(), 10_000);
-        await phase('database', () => database.close(), 5_000);
+        await phase('webhook worker', webhookWorker.stop(), 10_000);
+        await phase('database', database.close(), 5_000);
         await release();
         logger.info('stopped');
       })();

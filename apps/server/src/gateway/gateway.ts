@@ -12,6 +12,7 @@ import {
   type WireEvent,
 } from '../events/event-wire';
 import { RateLimiter } from '../lib/rate-limiter';
+import { settledWithin } from '../lib/time';
 import { Connection, type GatewayContext } from './connection';
 import { Hub } from './hub';
 import { PRESENCE_CHANNEL, Presence } from './presence';
@@ -300,9 +301,8 @@ export async function startGateway(deps: Deps, controlBus: ControlBus): Promise<
     async close(graceMs = 10_000) {
       if (draining) return;
       draining = true;
-      const deadline = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
       const received = [...connections].map((connection) => connection.drain());
-      await Promise.race([Promise.allSettled(received), deadline]);
+      await settledWithin(Promise.allSettled(received), graceMs);
       const closed = [...connections].map(
         (connection) =>
           new Promise<void>((resolve) => {

@@ -2,6 +2,7 @@ import type { Row } from '../db/database';
 import { WEBHOOKS_CHANNEL } from '../db/migrations/0004-webhooks';
 import { withWorker } from '../db/scope';
 import type { Deps } from '../deps';
+import { settledWithin } from '../lib/time';
 import { createAttemptRecorder } from './attempt-recorder';
 import * as repo from './delivery.repository';
 import { laneKey, pickFairShare } from './fair-share';
@@ -286,12 +287,10 @@ export async function startWebhookWorker(
       await unlisten().catch(() => undefined);
       await passing;
       if (active.size > 0) {
-        let timer: NodeJS.Timeout | undefined;
         const drained = (async () => {
           while (tasks.size > 0) await Promise.allSettled([...tasks]);
         })();
-        await Promise.race([drained, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
-        clearTimeout(timer);
+        await settledWithin(drained, graceMs);
         for (const entry of active.values()) entry.abort.abort();
       }
       while (tasks.size > 0) await Promise.allSettled([...tasks]);
