@@ -9,6 +9,7 @@ import type {
   ClientOptions,
   ConnectionState,
   LocalMessage,
+  StopReason,
   WebSocketInstance,
   WebSocketLike,
 } from './types';
@@ -29,21 +30,19 @@ export class CariosanClientError extends Error {
   }
 }
 
-/** The error a close code that stops the client stands for. */
-function stopError(code: number): CariosanClientError {
-  const reason = closeReason(code);
-  const errorCode: ErrorCode | 'disconnected' =
-    reason === 'user_banned'
-      ? 'forbidden'
-      : reason === 'unauthorized' ||
-          reason === 'token_expired' ||
-          reason === 'token_revoked' ||
-          reason === 'user_deleted' ||
-          reason === 'workspace_deleted'
-        ? 'unauthorized'
-        : 'disconnected';
+/** The API error each close that stops the client stands for; others are `disconnected`. */
+const STOP_ERRORS: Partial<Record<CloseReason, ErrorCode>> = {
+  user_banned: 'forbidden',
+  unauthorized: 'unauthorized',
+  token_expired: 'unauthorized',
+  token_revoked: 'unauthorized',
+  user_deleted: 'unauthorized',
+  workspace_deleted: 'unauthorized',
+};
+
+function stopError({ code, reason }: StopReason): CariosanClientError {
   return new CariosanClientError(
-    errorCode,
+    (reason && STOP_ERRORS[reason]) ?? 'disconnected',
     `The server closed the connection for good (${code}${reason ? ` ${reason}` : ''})`,
     undefined,
     code,
@@ -112,7 +111,7 @@ class Client implements CariosanClient {
   readonly #typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   #socket: WebSocketInstance | undefined;
   #token: string | undefined;
-  #closeReason: { code: number; reason: CloseReason | undefined } | undefined;
+  #closeReason: StopReason | undefined;
   /** When the current token is due for a refresh (ms); 0 when its `exp` cannot be read. */
   #tokenRefreshAt = 0;
   #wanted = false;
@@ -241,7 +240,7 @@ class Client implements CariosanClient {
     socket.onerror = () => undefined;
   }
 
-  get closeReason(): { code: number; reason: CloseReason | undefined } | undefined {
+  get closeReason(): StopReason | undefined {
     return this.#closeReason;
   }
 
@@ -279,7 +278,7 @@ class Client implements CariosanClient {
     }
     if (!policy.reconnect || this.#authFailures > 2) {
       this.#closeReason = { code, reason: closeReason(code) };
-      this.#stopped(stopError(code));
+      this.#stopped(stopError(this.#closeReason));
       return;
     }
     this.#scheduleRetry(policy);

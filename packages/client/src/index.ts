@@ -10,6 +10,7 @@ export type {
   ClientOptions,
   ConnectionState,
   LocalMessage,
+  StopReason,
   WebSocketInstance,
   WebSocketLike,
 } from './types';

@@ -96,6 +96,12 @@ export interface ChatState {
 /** What `client.on` delivers: every server event, plus connection state changes. */
 export type ClientEventName = EventType | 'state';
 
+/** Why the server closed the connection for good: the close code and its name, if known. */
+export interface StopReason {
+  code: number;
+  reason: CloseReason | undefined;
+}
+
 /** The client's public surface. */
 export interface CariosanClient {
   /** For `useSyncExternalStore`: `subscribe(listener)` and `getSnapshot()`. */
@@ -108,7 +114,7 @@ export interface CariosanClient {
    * Why the server closed the connection for good (a ban, a deleted user or workspace, a
    * token it keeps refusing), once the client has stopped; `undefined` while it runs.
    */
-  readonly closeReason: { code: number; reason: CloseReason | undefined } | undefined;
+  readonly closeReason: StopReason | undefined;
   /** Opens the socket (and keeps it open, reconnecting) until `disconnect()`. */
   connect(): Promise<void>;
   disconnect(): void;
