@@ -49,12 +49,10 @@ const EnvSchema = v.object({
   ),
   CARIOSAN_CORS_ORIGINS: v.pipe(
     v.optional(v.string(), '*'),
-    v.transform((value) => value.trim()),
+    v.transform(parseOrigins),
     v.check(
-      (value) =>
-        value === '*' ||
-        value === 'none' ||
-        value.split(',').every((origin) => /^https?:\/\/[^/\s]+\/?$/.test(origin.trim())),
+      (origins) =>
+        origins === '*' || origins.every((origin) => /^https?:\/\/[^/\s]+$/.test(origin)),
       'CARIOSAN_CORS_ORIGINS must be *, none, or comma-separated origins like https://app.example.com',
     ),
   ),
@@ -132,14 +130,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     webhookTimeoutMs: out.CARIOSAN_WEBHOOK_TIMEOUT_MS,
     webhookRetryBaseMs: out.CARIOSAN_WEBHOOK_RETRY_BASE_MS,
     webhookEndpointConcurrency: out.CARIOSAN_WEBHOOK_ENDPOINT_CONCURRENCY,
-    corsOrigins: parseOrigins(out.CARIOSAN_CORS_ORIGINS),
+    corsOrigins: out.CARIOSAN_CORS_ORIGINS,
   };
 }
 
+/** `*`, `none` (no origin) or a list, each origin trimmed, lower-cased, without a final `/`. */
 function parseOrigins(value: string): '*' | string[] {
-  if (value === '*') return '*';
-  if (value === 'none') return [];
-  return value.split(',').map((origin) => origin.trim().replace(/\/$/, '').toLowerCase());
+  const trimmed = value.trim();
+  if (trimmed === '*') return '*';
+  if (trimmed === 'none') return [];
+  return trimmed.split(',').map((origin) => origin.trim().replace(/\/$/, '').toLowerCase());
 }
 
 /** A misconfigured environment: printed as is, without a stack, by the CLI. */
