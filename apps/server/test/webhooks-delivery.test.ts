@@ -293,8 +293,10 @@ describe('retries', () => {
   });
 
   it('declares a delivery dead after its retry window and disables an endpoint that keeps failing, saying why', async () => {
+    // The window holds dozens of 20–40 ms retries, so the three failures in a row that
+    // disable the endpoint happen before it ends even on a loaded machine.
     await restartWorker({
-      retry: { baseMs: 20, maxDelayMs: 40, windowMs: 400 },
+      retry: { baseMs: 20, maxDelayMs: 40, windowMs: 2_000 },
       disableAfterFailures: 3,
     });
     const webhook = await hook();
