@@ -13,6 +13,7 @@ describe('CLOSE_CODES', () => {
       rate_limited: 4008,
       slow_consumer: 4009,
       workspace_deleted: 4010,
+      too_many_sockets: 4011,
     });
   });
 
@@ -67,6 +68,7 @@ describe('reconnectPolicy', () => {
       CLOSE_CODES.user_banned,
       CLOSE_CODES.user_deleted,
       CLOSE_CODES.workspace_deleted,
+      CLOSE_CODES.too_many_sockets,
     ]) {
       expect(shouldReconnect(code)).toBe(false);
     }

@@ -41,6 +41,11 @@ export const CLOSE_CODES = {
   slow_consumer: 4009,
   /** The workspace was deleted. */
   workspace_deleted: 4010,
+  /**
+   * The user opened more sockets on this node than allowed and this was the oldest. Not
+   * retried: reconnecting would only close the user's next-oldest socket.
+   */
+  too_many_sockets: 4011,
 } as const;
 
 /**
@@ -104,6 +109,7 @@ const POLICIES: Record<CloseReason, ReconnectPolicy> = {
   user_banned: STOP,
   user_deleted: STOP,
   workspace_deleted: STOP,
+  too_many_sockets: STOP,
 };
 
 const REASONS = new Map<number, CloseReason>(

@@ -1,9 +1,22 @@
 import * as v from 'valibot';
+import { jsonByteLength, MAX_JSON_DEPTH } from './json-input';
 
 /** Largest serialized `custom` object on a user or channel. */
 export const MAX_CUSTOM_BYTES = 8 * 1024;
 
-const byteLength = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
+/**
+ * A check that JSON stays within `maxBytes` once serialized; a value nested deeper than
+ * MAX_JSON_DEPTH fails it without being serialized.
+ *
+ * @example
+ * v.pipe(v.record(v.string(), v.unknown()), jsonWithin<Record<string, unknown>>(8192));
+ */
+export function jsonWithin<T>(maxBytes: number) {
+  return v.check<T, string>((value) => {
+    const bytes = jsonByteLength(value);
+    return bytes !== undefined && bytes <= maxBytes;
+  }, `must be at most ${maxBytes} bytes as JSON, nested at most ${MAX_JSON_DEPTH} deep`);
+}
 
 /**
  * Free-form JSON the customer attaches to users and channels: an object, at most 8 KiB.
@@ -13,10 +26,7 @@ const byteLength = (value: unknown) => new TextEncoder().encode(JSON.stringify(v
  */
 export const CustomData = v.pipe(
   v.record(v.string(), v.unknown()),
-  v.check(
-    (value) => byteLength(value) <= MAX_CUSTOM_BYTES,
-    `must be at most ${MAX_CUSTOM_BYTES} bytes as JSON`,
-  ),
+  jsonWithin<Record<string, unknown>>(MAX_CUSTOM_BYTES),
 );
 export type CustomData = v.InferOutput<typeof CustomData>;
 

@@ -7,6 +7,7 @@ export * from './errors';
 export * from './event-payloads';
 export * from './events';
 export * from './ids';
+export * from './json-input';
 export * from './messages';
 export * from './routes';
 export * from './token';

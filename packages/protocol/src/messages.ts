@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { LimitParam, Seq, SeqParam, Timestamp } from './common';
+import { jsonWithin, LimitParam, Seq, SeqParam, Timestamp } from './common';
 import { ChannelId, MessageId, UserId } from './ids';
 
 /** Largest message text, in UTF-8 bytes. */
@@ -22,10 +22,7 @@ export const MessageText = v.pipe(
 export const Attachments = v.pipe(
   v.array(v.record(v.string(), v.unknown())),
   v.maxLength(10, 'must have at most 10 entries'),
-  v.check(
-    (list) => utf8Length(JSON.stringify(list)) <= MAX_ATTACHMENTS_BYTES,
-    `must be at most ${MAX_ATTACHMENTS_BYTES} bytes as JSON`,
-  ),
+  jsonWithin<Record<string, unknown>[]>(MAX_ATTACHMENTS_BYTES),
 );
 
 /** A client-chosen idempotency key: a retry with the same one returns the first message. */
