@@ -64,6 +64,9 @@ export async function storage() {
     const again = connect(serverUrl);
     try {
       await again`drop database if exists ${again(name)} with (force)`;
+      // Roles are cluster-wide: drop the login role the server made for this database
+      // (named by appLoginRole in apps/server/src/db/app-login.ts).
+      await again`drop role if exists ${again(`cariosan_app_${name}`)}`;
     } finally {
       await again.end();
     }

@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import * as v from 'valibot';
+import { type Cidr, parseCidrList } from './lib/cidr';
+import { parseAllowEntry } from './webhooks/allow-list';
 
 const LogLevel = v.picklist(['debug', 'info', 'warn', 'error', 'silent']);
 export type LogLevel = v.InferOutput<typeof LogLevel>;
@@ -17,6 +19,12 @@ const EnvSchema = v.object({
   DATABASE_URL: v.optional(
     v.pipe(v.string(), v.regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL')),
   ),
+  CARIOSAN_APP_DATABASE_URL: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^postgres(ql)?:\/\//, 'CARIOSAN_APP_DATABASE_URL must be a postgres:// URL'),
+    ),
+  ),
   CARIOSAN_DATA_DIR: v.optional(v.string(), './.cariosan'),
   PORT: v.pipe(positiveInt('PORT', 8080), v.maxValue(65535, 'PORT must be at most 65535')),
   HOST: v.optional(v.string(), '0.0.0.0'),
@@ -31,9 +39,37 @@ const EnvSchema = v.object({
   CARIOSAN_WS_FRAME_RATE: positiveInt('CARIOSAN_WS_FRAME_RATE', 50),
   CARIOSAN_WS_USER_FRAME_RATE: positiveInt('CARIOSAN_WS_USER_FRAME_RATE', 100),
   CARIOSAN_WS_MAX_BUFFERED_BYTES: positiveInt('CARIOSAN_WS_MAX_BUFFERED_BYTES', 1024 * 1024),
+  CARIOSAN_WS_MAX_SOCKETS_PER_USER: positiveInt('CARIOSAN_WS_MAX_SOCKETS_PER_USER', 20),
+  CARIOSAN_WS_PING_INTERVAL_S: v.pipe(
+    v.optional(v.string(), '25'),
+    v.transform(Number),
+    v.number('CARIOSAN_WS_PING_INTERVAL_S must be a number of seconds'),
+    v.minValue(0.05, 'CARIOSAN_WS_PING_INTERVAL_S must be at least 0.05'),
+    v.maxValue(3600, 'CARIOSAN_WS_PING_INTERVAL_S must be at most 3600'),
+  ),
+  CARIOSAN_MAX_CONNECTIONS: positiveInt('CARIOSAN_MAX_CONNECTIONS', 20_000),
+  CARIOSAN_HTTP_REQUEST_TIMEOUT_S: v.pipe(
+    v.optional(v.string(), '30'),
+    v.transform(Number),
+    v.number('CARIOSAN_HTTP_REQUEST_TIMEOUT_S must be a number of seconds'),
+    v.minValue(0.5, 'CARIOSAN_HTTP_REQUEST_TIMEOUT_S must be at least 0.5'),
+  ),
   CARIOSAN_WEBHOOK_BLOCK_PRIVATE: v.optional(
     v.picklist(['true', 'false', '1', '0'], 'CARIOSAN_WEBHOOK_BLOCK_PRIVATE must be true or false'),
-    'false',
+    'true',
+  ),
+  CARIOSAN_WEBHOOK_ALLOW_HOSTS: v.pipe(
+    v.optional(v.string(), ''),
+    v.transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    ),
+    v.check(
+      (entries) => entries.every((entry) => parseAllowEntry(entry) !== undefined),
+      'CARIOSAN_WEBHOOK_ALLOW_HOSTS must be comma-separated host names, addresses or CIDRs like hooks.internal,10.0.0.0/8',
+    ),
   ),
   CARIOSAN_WEBHOOK_TIMEOUT_MS: v.pipe(
     positiveInt('CARIOSAN_WEBHOOK_TIMEOUT_MS', 10_000),
@@ -46,6 +82,17 @@ const EnvSchema = v.object({
   CARIOSAN_WEBHOOK_ENDPOINT_CONCURRENCY: v.pipe(
     positiveInt('CARIOSAN_WEBHOOK_ENDPOINT_CONCURRENCY', 16),
     v.minValue(1, 'CARIOSAN_WEBHOOK_ENDPOINT_CONCURRENCY must be at least 1'),
+  ),
+  CARIOSAN_TRUSTED_PROXIES: v.pipe(
+    v.optional(v.string(), ''),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const parsed = parseCidrList(dataset.value);
+      if (parsed.ok) return parsed.cidrs;
+      addIssue({
+        message: `CARIOSAN_TRUSTED_PROXIES must be comma-separated IPs or CIDRs (${parsed.invalid} is neither)`,
+      });
+      return NEVER;
+    }),
   ),
   CARIOSAN_CORS_ORIGINS: v.pipe(
     v.optional(v.string(), '*'),
@@ -61,6 +108,11 @@ const EnvSchema = v.object({
 /** Everything the server reads from its environment, parsed and typed once at start. */
 export interface Config {
   databaseUrl: string | undefined;
+  /**
+   * PostgreSQL: serve through this URL's role (the operator's own, unable to bypass RLS)
+   * instead of the login role derived from the master key; DATABASE_URL still migrates.
+   */
+  appDatabaseUrl: string | undefined;
   dataDir: string;
   port: number;
   host: string;
@@ -76,8 +128,18 @@ export interface Config {
   wsUserFrameRate: number;
   /** Bytes a socket may have queued before it is closed as a slow consumer. */
   wsMaxBufferedBytes: number;
-  /** Refuse webhook URLs that are or resolve to private/loopback addresses (off by default). */
+  /** Sockets one user may hold on a node; the oldest is closed past it (0 = unlimited). */
+  wsMaxSocketsPerUser: number;
+  /** Seconds between server pings; a socket silent for two intervals is terminated. */
+  wsPingIntervalSeconds: number;
+  /** TCP connections (HTTP and WebSocket) a node holds at once; beyond it new ones are dropped (0 = unlimited). */
+  maxConnections: number;
+  /** Seconds a client has to send a whole request (headers: at most 10 of them). */
+  httpRequestTimeoutSeconds: number;
+  /** Refuse webhook URLs that are or resolve to private/loopback addresses (on by default). */
   webhookBlockPrivate: boolean;
+  /** Host names (`*.` for a domain's subdomains), addresses and CIDRs webhooks may reach even so. */
+  webhookAllowHosts: string[];
   /** One webhook attempt, connect to last byte read. */
   webhookTimeoutMs: number;
   /**
@@ -92,6 +154,11 @@ export interface Config {
    * `'*'` any, `[]` none (server-to-server only), or exact origins like `https://app.example.com`.
    */
   corsOrigins: '*' | string[];
+  /**
+   * Proxies (IPs or CIDRs) whose `X-Forwarded-For` names the client; none by default, so the
+   * TCP peer is the client and nobody can claim another address.
+   */
+  trustedProxies: readonly Cidr[];
 }
 
 /**
@@ -113,8 +180,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid environment:\n  ${lines.join('\n  ')}`);
   }
   const out = result.output;
+  if (out.CARIOSAN_APP_DATABASE_URL && !out.DATABASE_URL) {
+    throw new ConfigError(
+      'Invalid environment:\n  CARIOSAN_APP_DATABASE_URL: needs DATABASE_URL (the owner that runs migrations)',
+    );
+  }
   return {
     databaseUrl: out.DATABASE_URL,
+    appDatabaseUrl: out.CARIOSAN_APP_DATABASE_URL,
     dataDir: resolve(out.CARIOSAN_DATA_DIR),
     port: out.PORT,
     host: out.HOST,
@@ -126,11 +199,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     wsFrameRate: out.CARIOSAN_WS_FRAME_RATE,
     wsUserFrameRate: out.CARIOSAN_WS_USER_FRAME_RATE,
     wsMaxBufferedBytes: out.CARIOSAN_WS_MAX_BUFFERED_BYTES,
+    wsMaxSocketsPerUser: out.CARIOSAN_WS_MAX_SOCKETS_PER_USER,
+    wsPingIntervalSeconds: out.CARIOSAN_WS_PING_INTERVAL_S,
+    maxConnections: out.CARIOSAN_MAX_CONNECTIONS,
+    httpRequestTimeoutSeconds: out.CARIOSAN_HTTP_REQUEST_TIMEOUT_S,
     webhookBlockPrivate: ['true', '1'].includes(out.CARIOSAN_WEBHOOK_BLOCK_PRIVATE),
+    webhookAllowHosts: out.CARIOSAN_WEBHOOK_ALLOW_HOSTS,
     webhookTimeoutMs: out.CARIOSAN_WEBHOOK_TIMEOUT_MS,
     webhookRetryBaseMs: out.CARIOSAN_WEBHOOK_RETRY_BASE_MS,
     webhookEndpointConcurrency: out.CARIOSAN_WEBHOOK_ENDPOINT_CONCURRENCY,
     corsOrigins: out.CARIOSAN_CORS_ORIGINS,
+    trustedProxies: out.CARIOSAN_TRUSTED_PROXIES,
   };
 }
 

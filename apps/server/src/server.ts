@@ -1,10 +1,8 @@
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import { createApp } from './app';
 import { KeyStore } from './auth/key-store';
-import { loadMasterKey } from './auth/master-key';
+import { loadMasterKey, parseMasterKey } from './auth/master-key';
 import { ServerAuthenticator } from './auth/server-auth';
 import { type ControlBus, startControlBus } from './control/control-bus';
 import { controlApp } from './control/control-routes';
@@ -13,7 +11,9 @@ import { DataDirLockedError, lockDataDir } from './control/data-dir-lock';
 import { type DbHandle, migrateDatabase, openDatabase } from './db/create-db';
 import type { Deps } from './deps';
 import type { Config } from './env';
+import { useBusKey } from './events/bus-seal';
 import { type Gateway, startGateway } from './gateway/gateway';
+import { listenHttp } from './http/http-server';
 import { createLogger, type Logger } from './lib/logger';
 import { Metrics } from './lib/metrics';
 import { settledWithin } from './lib/time';
@@ -24,14 +24,23 @@ export const PGLITE_DIR = 'pgdata';
 
 /**
  * Opens the storage a config selects: PostgreSQL with DATABASE_URL, else PGlite in the data
- * dir, locked to this process. Migrations are applied on open.
+ * dir, locked to this process. Migrations are applied on open. On PostgreSQL the sessions log
+ * in as a role derived from the master key (or CARIOSAN_APP_DATABASE_URL's).
  *
  * @example
  * const { database, release } = await openStorage(config, { waitForLockMs: 5000 });
  */
-export async function openStorage(config: Config, options: { waitForLockMs?: number } = {}) {
+export async function openStorage(
+  config: Config,
+  options: { waitForLockMs?: number; masterKey?: Buffer } = {},
+) {
   if (config.databaseUrl) {
-    const database = await openDatabase({ databaseUrl: config.databaseUrl });
+    const database = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      appDatabaseUrl: config.appDatabaseUrl,
+      masterKey:
+        options.masterKey ?? (config.masterKey ? parseMasterKey(config.masterKey) : undefined),
+    });
     return { database, release: async () => {} };
   }
   const deadline = Date.now() + (options.waitForLockMs ?? 0);
@@ -39,7 +48,11 @@ export async function openStorage(config: Config, options: { waitForLockMs?: num
     try {
       const release = await lockDataDir(config.dataDir);
       try {
-        const database = await openDatabase({ dataDir: join(config.dataDir, PGLITE_DIR) });
+        const database = await openDatabase({
+          dataDir: join(config.dataDir, PGLITE_DIR),
+          masterKey:
+            options.masterKey ?? (config.masterKey ? parseMasterKey(config.masterKey) : undefined),
+        });
         return { database, release };
       } catch (error) {
         await release();
@@ -70,17 +83,25 @@ export async function migrateStorage(config: Config): Promise<{ applied: string[
 }
 
 /**
- * Builds the dependency graph over an open database.
+ * Builds the dependency graph over an open database; loads the master key unless given.
  *
  * @example
  * const deps = await buildDeps(config, database, logger);
  */
-export async function buildDeps(config: Config, database: DbHandle, logger: Logger): Promise<Deps> {
-  const masterKey = await loadMasterKey({
-    masterKey: config.masterKey,
-    dataDir: config.databaseUrl ? undefined : config.dataDir,
-    logger,
-  });
+export async function buildDeps(
+  config: Config,
+  database: DbHandle,
+  logger: Logger,
+  loadedMasterKey?: Buffer,
+): Promise<Deps> {
+  const masterKey =
+    loadedMasterKey ??
+    (await loadMasterKey({
+      masterKey: config.masterKey,
+      dataDir: config.databaseUrl ? undefined : config.dataDir,
+      logger,
+    }));
+  useBusKey(masterKey);
   const keyStore = new KeyStore(database.db);
   const serverAuth = new ServerAuthenticator({ keyStore });
   const metrics = new Metrics();
@@ -121,8 +142,15 @@ export async function startServer(
   options: { logger?: Logger } = {},
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
-  const { database, release } = await openStorage(config, { waitForLockMs: 10_000 });
-  const deps = await buildDeps(config, database, logger).catch(async (error) => {
+  // Loaded first: the database checks it before anything is derived from it (on PostgreSQL
+  // the login role's password).
+  const masterKey = await loadMasterKey({
+    masterKey: config.masterKey,
+    dataDir: config.databaseUrl ? undefined : config.dataDir,
+    logger,
+  });
+  const { database, release } = await openStorage(config, { waitForLockMs: 10_000, masterKey });
+  const deps = await buildDeps(config, database, logger, masterKey).catch(async (error) => {
     await database.close();
     await release();
     throw error;
@@ -132,13 +160,15 @@ export async function startServer(
     keyStore: deps.keyStore,
     serverAuth: deps.serverAuth,
     logger,
+    metrics: deps.metrics,
   });
   const app = createApp(deps);
-  const server = (await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
-      resolve(s as Server),
-    );
-  })) as Server;
+  const server = await listenHttp(app.fetch, {
+    port: config.port,
+    hostname: config.host,
+    maxConnections: config.maxConnections,
+    requestTimeoutMs: config.httpRequestTimeoutSeconds * 1000,
+  });
   const gateway = await startGateway(deps, controlBus);
   server.on('upgrade', gateway.handleUpgrade);
   const webhookWorker = await startWebhookWorker(deps);

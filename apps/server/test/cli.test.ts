@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -141,7 +140,7 @@ if (process.env.DATABASE_URL) {
       cleanups.push(() => db.cleanup());
       const env = {
         DATABASE_URL: db.databaseUrl!,
-        CARIOSAN_MASTER_KEY: randomBytes(32).toString('base64'),
+        CARIOSAN_MASTER_KEY: db.masterKey!.toString('base64'),
       };
       const nodes = await Promise.all([spawnServer(env), spawnServer(env)]);
       for (const node of nodes) cleanups.push(() => node.stop());

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,7 +89,7 @@ if (process.env.DATABASE_URL) {
       cleanups.push(() => db.cleanup());
       const env = {
         DATABASE_URL: db.databaseUrl as string,
-        CARIOSAN_MASTER_KEY: randomBytes(32).toString('base64'),
+        CARIOSAN_MASTER_KEY: db.masterKey!.toString('base64'),
         CARIOSAN_WS_FRAME_RATE: '0',
         CARIOSAN_WS_USER_FRAME_RATE: '0',
       };

@@ -29,7 +29,7 @@ beforeAll(async () => {
       ...(testDb
         ? {
             DATABASE_URL: testDb.databaseUrl,
-            CARIOSAN_MASTER_KEY: randomBytes(32).toString('base64'),
+            CARIOSAN_MASTER_KEY: testDb.masterKey!.toString('base64'),
           }
         : {}),
     }),

@@ -36,6 +36,9 @@ export async function createStorage(): Promise<{
     drop: async () => {
       const again = postgres(serverUrl, { max: 1, onnotice: () => undefined });
       await again`drop database if exists ${again(name)} with (force)`;
+      // Roles are cluster-wide: drop the login role the server made for this database
+      // (named by appLoginRole in apps/server/src/db/app-login.ts).
+      await again`drop role if exists ${again(`cariosan_app_${name}`)}`;
       await again.end();
     },
   };

@@ -20,6 +20,8 @@ const USAGE = `Usage: cariosan <command>
   workspace delete --workspace-id ws_… [--yes] [--json]
 
 Storage: DATABASE_URL selects PostgreSQL; otherwise the embedded database in CARIOSAN_DATA_DIR.
+On PostgreSQL, DATABASE_URL's user migrates and workspace commands run as the server's login
+role, like the server, so they need the same CARIOSAN_MASTER_KEY.
 Workspace commands work while the server runs, in either mode.
 `;
 

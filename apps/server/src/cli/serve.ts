@@ -10,6 +10,17 @@ import { startServer } from '../server';
  */
 export async function serveCommand(config: Config): Promise<number> {
   const logger = createLogger({ level: config.logLevel });
+  // Handlers first: a SIGTERM that lands while the server starts must still drain and exit 0,
+  // not kill the process with the default action.
+  let received: string | undefined;
+  let onSignal: ((signal: string) => void) | undefined;
+  const listen = (signal: 'SIGTERM' | 'SIGINT') =>
+    process.once(signal, () => {
+      received ??= signal;
+      onSignal?.(signal);
+    });
+  listen('SIGTERM');
+  listen('SIGINT');
   const server = await startServer(config, { logger });
   if (!config.databaseUrl) {
     logger.info('create a workspace with: pnpm cariosan workspace create --name "My app"', {
@@ -32,7 +43,7 @@ export async function serveCommand(config: Config): Promise<number> {
         },
       );
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    if (received) stop(received);
+    else onSignal = stop;
   });
 }

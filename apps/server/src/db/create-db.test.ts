@@ -166,7 +166,7 @@ describe('migrations', () => {
     try {
       await testDb.handle.close();
       const target = testDb.databaseUrl
-        ? { databaseUrl: testDb.databaseUrl }
+        ? { databaseUrl: testDb.databaseUrl, masterKey: testDb.masterKey }
         : { dataDir: testDb.dataDir };
       expect(await migrateDatabase(target)).toEqual({ applied: [] });
       for (let i = 0; i < 2; i++) {

@@ -9,11 +9,14 @@ import { migratePostgres, openPostgres } from './postgres-backend';
  * connection-level features (LISTEN/NOTIFY, readiness) that Kysely does not cover.
  *
  * @example
- * const handle = await openDatabase({ databaseUrl: process.env.DATABASE_URL });
+ * const handle = await openDatabase({ databaseUrl: process.env.DATABASE_URL, masterKey });
  * await withWorkspace(handle.db, workspaceId, (trx) => trx.selectFrom('channels').selectAll().execute());
  */
 export interface DbHandle {
-  /** Kysely running as the unprivileged app role (RLS applies). */
+  /**
+   * Kysely running as the unprivileged app role (RLS applies): on PostgreSQL a login role
+   * that cannot reach a privileged one, on PGlite its one session after `SET ROLE`.
+   */
   db: Kysely<DB>;
   kind: 'pglite' | 'postgres';
   /**
@@ -41,8 +44,18 @@ export interface DbHandle {
  * const options: OpenDatabaseOptions = { dataDir: './.cariosan/pg' };
  */
 export interface OpenDatabaseOptions {
-  /** `postgres://…` of a real server; its user owns the schema and runs migrations. */
+  /**
+   * `postgres://…` of a real server; its user owns the schema (or is a superuser), runs the
+   * migrations and sets up the login role the sessions serving requests use.
+   */
   databaseUrl?: string;
+  /**
+   * PostgreSQL only: serve through this URL's role (created and granted by the operator)
+   * instead of the login role derived from `masterKey`. It must be unable to bypass RLS.
+   */
+  appDatabaseUrl?: string;
+  /** PostgreSQL only: the master key the login role's password is derived from. */
+  masterKey?: Buffer;
   /**
    * PGlite's own directory (created 0700), used when there is no databaseUrl; undefined
    * means in memory. One process at a time: PGlite does not lock it.
@@ -50,7 +63,10 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   /** Apply pending migrations on open (default true). */
   migrate?: boolean;
-  /** The role every app query runs as (default 'cariosan_app'). */
+  /**
+   * The NOLOGIN role the migrations grant to (default 'cariosan_app'): PGlite's session
+   * switches to it, PostgreSQL's login role gets the same privileges.
+   */
   appRole?: string;
   /** postgres.js pool size (default 10); PGlite always has one connection. */
   maxConnections?: number;
@@ -58,10 +74,11 @@ export interface OpenDatabaseOptions {
 
 /**
  * Opens PostgreSQL (with `databaseUrl`) or embedded PGlite, migrates it unless told not
- * to, and returns a handle whose queries all run as the unprivileged app role.
+ * to, and returns a handle whose queries all run as the unprivileged app role. On
+ * PostgreSQL that needs `masterKey` or `appDatabaseUrl`.
  *
  * @example
- * const handle = await openDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir: '.cariosan/pg' });
+ * const handle = await openDatabase({ databaseUrl: process.env.DATABASE_URL, masterKey, dataDir: '.cariosan/pg' });
  * try { console.log(await handle.isReady()); } finally { await handle.close(); }
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DbHandle> {
@@ -70,11 +87,18 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<DbHand
   return options.databaseUrl
     ? openPostgres({
         url: options.databaseUrl,
+        appUrl: options.appDatabaseUrl,
+        masterKey: options.masterKey,
         appRole,
         migrate,
         maxConnections: options.maxConnections ?? 10,
       })
-    : openPGlite({ dataDir: options.dataDir, appRole, migrate });
+    : openPGlite({
+        dataDir: options.dataDir,
+        appRole,
+        migrate,
+        ...(options.masterKey ? { masterKey: options.masterKey } : {}),
+      });
 }
 
 /**

@@ -17,7 +17,7 @@ const MAX_RETRY_MS = 5_000;
  * that single attempt fails, which loses every later message of a longer outage.
  *
  * @example
- * const listener = new PgListener('postgres://…', { connection: { role: 'cariosan_app' } });
+ * const listener = new PgListener('postgres://…', { username: login.user, password: login.password });
  * const stop = await listener.listen('events', console.log, () => cache.clear());
  */
 export class PgListener {

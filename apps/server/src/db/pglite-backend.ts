@@ -4,6 +4,7 @@ import { Kysely, sql } from 'kysely';
 import { assertChannelName } from './channel-name';
 import type { DbHandle } from './create-db';
 import type { DB } from './database';
+import { assertMasterKeyMatches } from './master-key-check';
 import { assertRoleIsFenced, hasNoPendingMigrations, runMigrations } from './migrate';
 import { Mutex } from './mutex';
 import { PGliteDialect } from './pglite-dialect';
@@ -78,6 +79,8 @@ export async function openPGlite(options: {
   appRole: string;
   migrate: boolean;
   template?: Blob;
+  /** Checked against the key the data dir was first opened with (see master-key-check.ts). */
+  masterKey?: Buffer;
 }): Promise<DbHandle> {
   const { appRole } = options;
   const mutex = new Mutex();
@@ -85,6 +88,7 @@ export async function openPGlite(options: {
   const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite, mutex }) });
   try {
     if (options.migrate) await runMigrations(db, appRole);
+    if (options.masterKey) await assertMasterKeyMatches(db, options.masterKey);
     await sql`set role ${sql.id(appRole)}`.execute(db).catch((error: unknown) => {
       throw new Error(`cannot switch to role ${appRole}; run \`cariosan migrate\` first`, {
         cause: error,

@@ -72,6 +72,12 @@ export interface Channels {
   workspace_id: string;
 }
 
+export interface MasterKeyCheck {
+  check_value: string;
+  created_at: Generated<Timestamp>;
+  singleton: Generated<boolean>;
+}
+
 export interface Messages {
   attachments: Generated<Json>;
   channel_id: string;
@@ -169,6 +175,7 @@ export interface DB {
   audit_log: AuditLog;
   channel_members: ChannelMembers;
   channels: Channels;
+  master_key_check: MasterKeyCheck;
   messages: Messages;
   outbox: Outbox;
   reactions: Reactions;

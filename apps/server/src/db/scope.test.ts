@@ -69,7 +69,9 @@ describe('row-level security', () => {
     const { rows } = await sql<{ role: string; rolsuper: boolean; rolbypassrls: boolean }>`
       select current_user as role, rolsuper, rolbypassrls
       from pg_roles where rolname = current_user`.execute(testDb.handle.db);
-    expect(rows).toEqual([{ role: 'cariosan_app', rolsuper: false, rolbypassrls: false }]);
+    // PostgreSQL: the database's own login role; PGlite: its session after SET ROLE.
+    const role = testDb.loginRole ?? 'cariosan_app';
+    expect(rows).toEqual([{ role, rolsuper: false, rolbypassrls: false }]);
   });
 
   test('tenant tables are invisible in control scope, control tables visible', async () => {

@@ -4,7 +4,9 @@ import type { DB } from './database';
 /**
  * Runs fn in a transaction where RLS sees only this workspace
  * (set_config('cariosan.workspace_id', id, true)): a query that forgets its
- * `where workspace_id = …` still cannot read or write another tenant's rows.
+ * `where workspace_id = …` still cannot read or write another tenant's rows. It guards
+ * against forgotten filters, not against a session that runs arbitrary SQL (which could set
+ * any id); the login role only makes sure RLS applies at all (`session-fence.ts`).
  *
  * @example
  * const channels = await withWorkspace(db, 'ws_01J…', (trx) =>

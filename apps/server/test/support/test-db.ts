@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { appLoginRole } from '../../src/db/app-login';
 import { type DbHandle, openDatabase } from '../../src/db/create-db';
 import { DEFAULT_APP_ROLE } from '../../src/db/migrations';
 import { createPGliteTemplate, openPGlite } from '../../src/db/pglite-backend';
@@ -18,6 +19,13 @@ export interface TestDatabase {
   handle: DbHandle;
   /** Set on PostgreSQL: the URL of this test's own database (its owner may connect). */
   databaseUrl?: string;
+  /**
+   * Set on PostgreSQL: the master key the handle's login role password derives from; a
+   * server started with another key resets that password (the handle's open sessions stay).
+   */
+  masterKey?: Buffer;
+  /** Set on PostgreSQL: the login role the handle's sessions run as (dropped in cleanup). */
+  loginRole?: string;
   /** Set for a persistent PGlite: its directory, to reopen it. */
   dataDir?: string;
   cleanup(): Promise<void>;
@@ -27,8 +35,9 @@ let template: Promise<Blob> | undefined;
 
 /**
  * A fresh, migrated database: when process.env.DATABASE_URL is set, a new database
- * `cariosan_t_<random>` created on that server (dropped in cleanup, with FORCE/terminating
- * connections); otherwise PGlite, in memory or in a fresh temp dir when {persistent: true}.
+ * `cariosan_t_<random>` created on that server and opened as its own login role, derived from
+ * a random master key as in production (both dropped in cleanup, the database with FORCE);
+ * otherwise PGlite, in memory or in a fresh temp dir when {persistent: true}.
  *
  * In-memory PGlite databases start from a migrated dump made once per process: initdb and
  * migrations take seconds, loading the dump well under one.
@@ -70,11 +79,17 @@ async function createOnServer(serverUrl: string): Promise<TestDatabase> {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const databaseUrl = url.href;
-  const drop = () =>
-    admin(serverUrl, (sql) => sql`drop database if exists ${sql(name)} with (force)`);
+  // Roles are cluster-wide, so each database's login role goes with it: parallel test files
+  // and CI runs on one server never share a role, a password or a leftover.
+  const loginRole = appLoginRole(name);
+  const drop = async () => {
+    await admin(serverUrl, (sql) => sql`drop database if exists ${sql(name)} with (force)`);
+    await admin(serverUrl, (sql) => sql`drop role if exists ${sql(loginRole)}`);
+  };
+  const masterKey = randomBytes(32);
   let handle: DbHandle;
   try {
-    handle = await openDatabase({ databaseUrl, maxConnections: 5 });
+    handle = await openDatabase({ databaseUrl, masterKey, maxConnections: 5 });
   } catch (error) {
     await drop();
     throw error;
@@ -82,6 +97,8 @@ async function createOnServer(serverUrl: string): Promise<TestDatabase> {
   return {
     handle,
     databaseUrl,
+    masterKey,
+    loginRole,
     cleanup: async () => {
       await handle.close();
       await drop();

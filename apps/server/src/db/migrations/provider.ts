@@ -3,6 +3,7 @@ import { createInitMigration } from './0001-init';
 import { createMessageClientIdMigration } from './0002-message-client-id-partial';
 import { createWorkerScopeMigration } from './0003-worker-scope';
 import { createWebhooksMigration } from './0004-webhooks';
+import { createMasterKeyCheckMigration } from './0005-master-key-check';
 
 /**
  * The unprivileged role every application query runs as.
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, (appRole: string) => Migration> = {
   '0002-message-client-id-partial': createMessageClientIdMigration,
   '0003-worker-scope': createWorkerScopeMigration,
   '0004-webhooks': createWebhooksMigration,
+  '0005-master-key-check': createMasterKeyCheckMigration,
 };
 
 /**
