@@ -77,7 +77,10 @@ async function startReceiver(apiSecret) {
 
 try {
   const store = await storage();
-  const { apiSecret, call } = await startBenchServer(store.env);
+  // The receiver is on loopback, which the default address policy refuses.
+  const { apiSecret, call } = await startBenchServer(store.env, {
+    CARIOSAN_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+  });
   const receiver = await startReceiver(apiSecret);
   await call('PUT', '/v1/users/bench', {});
   const channels = Array.from({ length: channelCount }, (_, i) => `bench-${i}`);

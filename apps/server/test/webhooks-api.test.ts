@@ -9,10 +9,11 @@ import { sql } from 'kysely';
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withWorkspace } from '../src/db/scope';
+import { insertWebhookRow } from '../src/webhooks/webhook.repository';
 import type { RevealedCredentials } from '../src/workspaces/workspace.service';
 import { apiAs, serverApi } from './support/api';
 import { createTestServer, type TestServer } from './support/test-server';
-import { startReceiver, type WebhookReceiver } from './support/webhook-receiver';
+import { RECEIVER_ENV, startReceiver, type WebhookReceiver } from './support/webhook-receiver';
 
 // Endpoint management over `app.request()`, with no delivery worker running: deliveries stay
 // pending, so what the fan-out trigger creates can be inspected as is.
@@ -28,9 +29,10 @@ let alice: Caller;
 
 const GHOST_WEBHOOK = 'wh_01J7KQR8B1N3XJ0Q5C4D6E8F9G';
 const GHOST_DELIVERY = 'dlv_01J7KQR8B1N3XJ0Q5C4D6E8F9G';
+const SECRET_BODY = 'root:x:0:0 aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 
 beforeAll(async () => {
-  server = await createTestServer();
+  server = await createTestServer(RECEIVER_ENV);
   receiver = await startReceiver();
   ws = await server.createWorkspace({ name: 'Hooks' });
   other = await server.createWorkspace({ name: 'Other' });
@@ -330,12 +332,21 @@ describe('POST /v1/webhooks/:id/test', () => {
       data: { webhook_id: webhook.id },
     });
 
-    receiver.answer(() => ({ status: 500, body: 'database is down\n' }));
+    // Nothing of the answer comes back: the receiver could be any host the server reaches.
+    receiver.answer(() => ({ status: 500, body: `${SECRET_BODY}\n` }));
     const failed = await api('POST', `/v1/webhooks/${webhook.id}/test`);
-    expect(failed.body).toMatchObject({
+    expect(failed.body).toEqual({
+      event_id: expect.stringMatching(/^evt_/),
       delivered: false,
       response_code: 500,
-      error: 'HTTP 500: database is down',
+      error: 'http_status',
+      duration_ms: expect.any(Number),
+    });
+    receiver.answer(() => ({ status: 302, headers: { location: 'http://169.254.169.254/' } }));
+    expect((await api('POST', `/v1/webhooks/${webhook.id}/test`)).body).toMatchObject({
+      delivered: false,
+      response_code: 302,
+      error: 'redirect_refused',
     });
     receiver.answer(() => ({ status: 204 }));
     // A test event is not a delivery.
@@ -378,37 +389,151 @@ describe('cariosan.webhooks (@cariosan/node)', () => {
   });
 });
 
-describe('CARIOSAN_WEBHOOK_BLOCK_PRIVATE=true', () => {
-  it('refuses private and loopback URLs when an endpoint is created or changed', async () => {
-    const strict = await createTestServer({ CARIOSAN_WEBHOOK_BLOCK_PRIVATE: 'true' });
+describe('address policy', () => {
+  /** A server of its own, with one workspace and its API. */
+  async function serverWith(env: Record<string, string>) {
+    const own = await createTestServer(env);
+    const credentials = await own.createWorkspace();
+    return { own, credentials, ownApi: serverApi(own, credentials) };
+  }
+  const test = async (caller: Caller, url: string) => {
+    const created = await caller('POST', '/v1/webhooks', { url, events: ['message.new'] });
+    expect({ url, status: created.status }).toEqual({ url, status: 201 });
+    return (await caller('POST', `/v1/webhooks/${created.body.id}/test`)).body;
+  };
+
+  it('refuses loopback, private and embedded-IPv4 URLs by default, naming url and no address', async () => {
+    const { own, credentials, ownApi } = await serverWith({});
     try {
-      const credentials = await strict.createWorkspace();
-      const strictApi = serverApi(strict, credentials);
+      const port = new URL(receiver.url).port;
+      receiver.requests.length = 0;
       for (const url of [
-        'http://127.0.0.1:9/x',
-        'http://localhost/x',
+        `${receiver.url}/hooks`,
+        `http://localhost:${port}/hooks`, // a name that resolves to loopback
+        'http://2130706433/x', // 127.0.0.1 in one number
         'http://10.0.0.8/x',
         'http://[::1]/x',
+        'http://[::7f00:1]/x', // IPv4-compatible
+        'http://[::ffff:127.0.0.1]/x', // IPv4-mapped
+        'http://[2002:7f00:1::]/x', // 6to4
+        'http://[64:ff9b::a9fe:a9fe]/x', // NAT64 of the metadata endpoint
         'http://169.254.169.254/latest/meta-data',
       ]) {
-        const response = await strictApi('POST', '/v1/webhooks', { url, events: ['message.new'] });
-        expect({ url, status: response.status, field: response.body.error.field }).toEqual({
+        const response = await ownApi('POST', '/v1/webhooks', { url, events: ['message.new'] });
+        expect({ url, status: response.status, field: response.body.error?.field }).toEqual({
           url,
           status: 400,
           field: 'url',
         });
+        expect(response.body.error.message).not.toMatch(/\d+\.\d+|::|localhost|\[/);
       }
-      const ok = await strictApi('POST', '/v1/webhooks', {
+      const ok = await ownApi('POST', '/v1/webhooks', {
         url: 'https://hooks.example.com/x',
         events: ['message.new'],
       });
       expect(ok.status).toBe(201);
-      const moved = await strictApi('PATCH', `/v1/webhooks/${ok.body.id}`, {
+      const moved = await ownApi('PATCH', `/v1/webhooks/${ok.body.id}`, {
         url: 'http://192.168.1.10/x',
       });
-      expect(moved.status).toBe(400);
+      expect({ status: moved.status, field: moved.body.error.field }).toEqual({
+        status: 400,
+        field: 'url',
+      });
+
+      // A URL saved before the policy applied is refused when it is sent to.
+      const id = 'wh_01J7KQR8B1N3XJ0Q5C4D6E8F9H';
+      await withWorkspace(own.deps.database.db, credentials.workspace_id, (trx) =>
+        insertWebhookRow(trx, {
+          workspace_id: credentials.workspace_id,
+          id,
+          url: `http://localhost:${port}/stored`,
+          events: ['message.new'],
+          enabled: true,
+        }),
+      );
+      expect((await ownApi('POST', `/v1/webhooks/${id}/test`)).body).toMatchObject({
+        delivered: false,
+        response_code: null,
+        error: 'blocked_address',
+      });
+      expect(receiver.requests).toHaveLength(0);
+      expect(own.logLines.join('\n')).not.toMatch(/127\.0\.0\.1|::1/);
     } finally {
-      await strict.close();
+      await own.close();
+    }
+  });
+
+  it('reaches receivers on CARIOSAN_WEBHOOK_ALLOW_HOSTS, by host name or by network', async () => {
+    const port = new URL(receiver.url).port;
+    receiver.answer(() => ({ status: 204 }));
+    const named = await serverWith({ CARIOSAN_WEBHOOK_ALLOW_HOSTS: 'localhost' });
+    try {
+      expect(await test(named.ownApi, `http://localhost:${port}/named`)).toMatchObject({
+        delivered: true,
+        response_code: 204,
+        error: null,
+      });
+      // The name is allowed, not the address it resolves to.
+      const literal = await named.ownApi('POST', '/v1/webhooks', {
+        url: `${receiver.url}/literal`,
+        events: ['message.new'],
+      });
+      expect(literal.status).toBe(400);
+    } finally {
+      await named.own.close();
+    }
+    const network = await serverWith({
+      CARIOSAN_WEBHOOK_ALLOW_HOSTS: 'hooks.internal,127.0.0.0/8',
+    });
+    try {
+      expect(await test(network.ownApi, `${receiver.url}/network`)).toMatchObject({
+        delivered: true,
+        response_code: 204,
+      });
+      const outside = await network.ownApi('POST', '/v1/webhooks', {
+        url: 'http://10.0.0.8/x',
+        events: ['message.new'],
+      });
+      expect(outside.status).toBe(400);
+    } finally {
+      await network.own.close();
+    }
+    expect(receiver.requests.map((r) => r.path)).toEqual(['/named', '/network']);
+  });
+
+  it('reports a failed test call as an error class, never as what the network said', async () => {
+    const { own, ownApi } = await serverWith({
+      ...RECEIVER_ENV,
+      CARIOSAN_WEBHOOK_TIMEOUT_MS: '500',
+    });
+    const closed = await startReceiver();
+    const closedUrl = closed.url;
+    await closed.close();
+    receiver.answer((request) => ({ status: 204, delayMs: request.path === '/slow' ? 5_000 : 0 }));
+    try {
+      const port = new URL(receiver.url).port;
+      const cases: Array<[string, string]> = [
+        [`${closedUrl}/x`, 'connection_failed'],
+        [`${receiver.url}/slow`, 'timeout'],
+        [`https://127.0.0.1:${port}/plain-http`, 'tls_failed'],
+        ['http://no-such-host.invalid/x', 'dns_failed'],
+      ];
+      for (const [url, error] of cases) {
+        const result = await test(ownApi, url);
+        expect({ url, result }).toEqual({
+          url,
+          result: {
+            event_id: expect.stringMatching(/^evt_/),
+            delivered: false,
+            response_code: null,
+            error,
+            duration_ms: expect.any(Number),
+          },
+        });
+      }
+    } finally {
+      receiver.answer(() => ({ status: 204 }));
+      await own.close();
     }
   });
 });

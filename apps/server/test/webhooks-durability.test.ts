@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,7 @@ import { verifyWebhook } from '@cariosan/node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCliProcess, type ServerProcess, spawnServer } from './support/processes';
 import { createTestDatabase } from './support/test-db';
-import { startReceiver, type WebhookReceiver } from './support/webhook-receiver';
+import { RECEIVER_ENV, startReceiver, type WebhookReceiver } from './support/webhook-receiver';
 
 // Real `cariosan serve` processes: killed with SIGKILL mid-burst and restarted on the same
 // storage, and (PostgreSQL only) two nodes sharing one database.
@@ -22,7 +21,11 @@ interface Revealed {
   api_secret: string;
 }
 
-const WEBHOOK_ENV = { CARIOSAN_WEBHOOK_RETRY_BASE_MS: '100', CARIOSAN_WEBHOOK_TIMEOUT_MS: '2000' };
+const WEBHOOK_ENV = {
+  CARIOSAN_WEBHOOK_RETRY_BASE_MS: '100',
+  CARIOSAN_WEBHOOK_TIMEOUT_MS: '2000',
+  ...RECEIVER_ENV,
+};
 
 /** Storage for one test: PGlite in a temp dir, or a fresh database on DATABASE_URL's server. */
 async function storageEnv(): Promise<Record<string, string>> {
@@ -36,7 +39,7 @@ async function storageEnv(): Promise<Record<string, string>> {
   cleanups.push(() => db.cleanup());
   return {
     DATABASE_URL: db.databaseUrl!,
-    CARIOSAN_MASTER_KEY: randomBytes(32).toString('base64'),
+    CARIOSAN_MASTER_KEY: db.masterKey!.toString('base64'),
     ...WEBHOOK_ENV,
   };
 }

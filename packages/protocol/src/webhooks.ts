@@ -148,6 +148,41 @@ export const WebhookDeliveryStatus = v.picklist(['pending', 'failed', 'delivered
 export type WebhookDeliveryStatus = v.InferOutput<typeof WebhookDeliveryStatus>;
 
 /**
+ * Why an attempt failed, as the delivery log (`last_error`) and the test call (`error`) say it:
+ * a fixed class, never the receiver's answer, so an endpoint cannot be used to read back what
+ * some other host says. `response_code` carries the status where there was one.
+ *
+ * - `http_status`: answered with a status other than 2xx or 3xx (see `response_code`)
+ * - `redirect_refused`: answered 3xx; redirects are never followed
+ * - `timeout`: no complete answer within the server's attempt timeout
+ * - `connection_failed`: refused, reset, unreachable, or not an HTTP answer
+ * - `dns_failed`: the host name did not resolve
+ * - `tls_failed`: the TLS handshake or the certificate check failed
+ * - `blocked_address`: the host is, or resolves to, an address the server refuses
+ *   (private, loopback, link-local… unless its operator allowed it)
+ * - `invalid_url`: the stored URL cannot be sent to
+ * - `interrupted`: the attempt was cut short (the server stopped); it is retried
+ * - `no_signing_key`, `event_gone`: the delivery cannot be built at all
+ *
+ * @example
+ * { "status": "failed", "response_code": 503, "last_error": "http_status" }
+ */
+export const WebhookErrorClass = v.picklist([
+  'http_status',
+  'redirect_refused',
+  'timeout',
+  'connection_failed',
+  'dns_failed',
+  'tls_failed',
+  'blocked_address',
+  'invalid_url',
+  'interrupted',
+  'no_signing_key',
+  'event_gone',
+]);
+export type WebhookErrorClass = v.InferOutput<typeof WebhookErrorClass>;
+
+/**
  * One event to one endpoint, with its attempts so far.
  *
  * @example
@@ -164,7 +199,7 @@ export const WebhookDelivery = v.object({
   /** When the next attempt is due; null once delivered or dead. */
   next_attempt_at: v.nullable(Timestamp),
   last_attempt_at: v.nullable(Timestamp),
-  last_error: v.nullable(v.string()),
+  last_error: v.nullable(WebhookErrorClass),
   response_code: v.nullable(v.pipe(v.number(), v.integer())),
   delivered_at: v.nullable(Timestamp),
   created_at: Timestamp,
@@ -189,13 +224,13 @@ export type WebhookDeliveryPage = v.InferOutput<typeof WebhookDeliveryPage>;
  * away (not queued, not retried) and this is how the endpoint answered.
  *
  * @example
- * { "event_id": "evt_…", "delivered": false, "response_code": 401, "error": "HTTP 401", "duration_ms": 12 }
+ * { "event_id": "evt_…", "delivered": false, "response_code": 401, "error": "http_status", "duration_ms": 12 }
  */
 export const WebhookTestResult = v.object({
   event_id: v.string(),
   delivered: v.boolean(),
   response_code: v.nullable(v.pipe(v.number(), v.integer())),
-  error: v.nullable(v.string()),
+  error: v.nullable(WebhookErrorClass),
   duration_ms: v.pipe(v.number(), v.minValue(0)),
 });
 export type WebhookTestResult = v.InferOutput<typeof WebhookTestResult>;

@@ -5,6 +5,7 @@ import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
 import { createBatcher } from './batcher';
 import * as repo from './delivery.repository';
+import { describeFailure } from './error-class';
 import { nextRetryDelay, type RetryPolicy } from './retry-policy';
 import type { SendOutcome } from './webhook-sender';
 
@@ -67,17 +68,17 @@ export function createAttemptRecorder(options: AttemptRecorderOptions): RecordAt
       return;
     }
     const retryInMs = outcome.retryAfterMs ?? nextRetryDelay(delivery.attempts, options.retry);
-    const error = outcome.error ?? 'failed';
+    const { error, status } = outcome;
     const result = await withWorker(db, async (trx) => {
       const failed = await repo.recordFailed(trx, delivery, {
         error,
-        responseCode: outcome.status,
+        responseCode: status,
         retryInMs,
       });
       if (!failed) return undefined;
       const disable =
         failed.status === 'dead' && failed.consecutiveFailures >= options.disableAfterFailures;
-      const reason = `disabled after ${failed.consecutiveFailures} failed attempts in a row; last error: ${error}`;
+      const reason = `disabled after ${failed.consecutiveFailures} failed attempts in a row; last error: ${describeFailure(error, status)}`;
       const disabled = disable
         ? await repo.disableWebhook(trx, delivery.workspace_id, delivery.webhook_id, reason)
         : false;
@@ -91,6 +92,7 @@ export function createAttemptRecorder(options: AttemptRecorderOptions): RecordAt
       delivery_id: delivery.id,
       attempt: delivery.attempts,
       error,
+      response_code: status,
     };
     if (result.status === 'failed') {
       log.debug('webhook attempt failed', { ...fields, retry_in_ms: retryInMs });

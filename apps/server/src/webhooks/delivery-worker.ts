@@ -3,6 +3,7 @@ import { WEBHOOKS_CHANNEL } from '../db/migrations/0004-webhooks';
 import { withWorker } from '../db/scope';
 import type { Deps } from '../deps';
 import { settledWithin } from '../lib/time';
+import { type AddressPolicy, createAddressPolicy } from './address-policy';
 import { createAttemptRecorder } from './attempt-recorder';
 import * as repo from './delivery.repository';
 import { laneKey, pickFairShare } from './fair-share';
@@ -38,7 +39,8 @@ export interface WebhookWorkerOptions {
    * at least this many attempts in a row have failed.
    */
   disableAfterFailures: number;
-  blockPrivate: boolean;
+  /** Which hosts may be reached (CARIOSAN_WEBHOOK_BLOCK_PRIVATE, CARIOSAN_WEBHOOK_ALLOW_HOSTS). */
+  policy: AddressPolicy;
   sender?: WebhookSender;
 }
 
@@ -85,7 +87,10 @@ export async function startWebhookWorker(
     maxInFlight: 64,
     maxPerEndpoint: config.webhookEndpointConcurrency,
     disableAfterFailures: 10,
-    blockPrivate: config.webhookBlockPrivate,
+    policy: createAddressPolicy({
+      blockPrivate: config.webhookBlockPrivate,
+      allowHosts: config.webhookAllowHosts,
+    }),
     ...overrides,
     timeoutMs,
   };
@@ -93,7 +98,7 @@ export async function startWebhookWorker(
     options.sender ??
     createWebhookSender({
       timeoutMs,
-      blockPrivate: options.blockPrivate,
+      policy: options.policy,
       maxRetryAfterMs: options.retry.windowMs,
       maxSockets: options.maxInFlight,
     });
@@ -231,7 +236,7 @@ export async function startWebhookWorker(
       return;
     }
     if (!event || !key) {
-      const reason = event ? 'the workspace has no signing key' : 'the event is gone';
+      const reason = event ? 'no_signing_key' : 'event_gone';
       track(
         finish(delivery, () =>
           withWorker(db, (trx) => repo.recordUndeliverable(trx, delivery, reason)),

@@ -1,20 +1,22 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { assertPublicHost, BlockedAddressError, publicOnlyLookup } from './address-policy';
+import type { WebhookErrorClass } from '@cariosan/protocol';
+import type { AddressPolicy } from './address-policy';
+import { errorClassOf } from './error-class';
 import { parseRetryAfter } from './retry-policy';
 
 /**
  * Options of {@link createWebhookSender}.
  *
  * @example
- * const options: WebhookSenderOptions = { timeoutMs: 10_000, blockPrivate: false };
+ * const options: WebhookSenderOptions = { timeoutMs: 10_000, policy: createAddressPolicy({ blockPrivate: true }) };
  */
 export interface WebhookSenderOptions {
   /** One attempt, from connect to the last byte read, takes at most this long. */
   timeoutMs: number;
-  /** Refuse hosts that are or resolve to private, loopback or link-local addresses. */
-  blockPrivate: boolean;
-  /** Bytes of the response body read (for the delivery log); the rest is discarded. */
+  /** Which addresses may be connected to; applied to the very address each socket uses. */
+  policy: AddressPolicy;
+  /** Bytes of the response body drained (and discarded) for keep-alive; a longer one closes the socket. */
   maxResponseBytes?: number;
   /** Upper bound of a `Retry-After` the receiver asks for. */
   maxRetryAfterMs?: number;
@@ -24,17 +26,16 @@ export interface WebhookSenderOptions {
 }
 
 /**
- * How one attempt went. `error` is a short, log-safe description (never the URL: its query
- * may hold the receiver's own token).
+ * How one attempt went: the status code, if any, and on failure a fixed class. Nothing of the
+ * receiver's answer, nor of the URL (its query may hold the receiver's own token), is kept.
  */
-export interface SendOutcome {
-  ok: boolean;
+export type SendOutcome = Verdict & { durationMs: number };
+
+type Verdict = {
   status: number | null;
-  error: string | null;
   /** From `Retry-After` on 429 and 503. */
   retryAfterMs?: number;
-  durationMs: number;
-}
+} & ({ ok: true; error: null } | { ok: false; error: WebhookErrorClass });
 
 /** POSTs signed deliveries; see {@link createWebhookSender}. */
 export interface WebhookSender {
@@ -48,21 +49,26 @@ export interface WebhookSender {
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 1024;
-const ERROR_SNIPPET = 200;
+const failed = (error: WebhookErrorClass, status: number | null = null): Verdict => ({
+  ok: false,
+  status,
+  error,
+});
 
 /**
  * The HTTP client of webhook delivery, built on node:http so that redirects are never
- * followed (a 3xx is a failed attempt), the whole attempt has one deadline, at most a few
- * bytes of the answer are read, and with `blockPrivate` the address connected to is the one
- * that was checked. Keep-alive agents reuse connections to busy receivers.
+ * followed (a 3xx is a failed attempt), the whole attempt has one deadline, the answer's body
+ * is discarded, and the address policy is applied in the socket's own `lookup`, so the address
+ * connected to is the one that was checked. Keep-alive agents reuse connections to busy
+ * receivers.
  *
  * @example
- * const sender = createWebhookSender({ timeoutMs: 10_000, blockPrivate: false });
+ * const sender = createWebhookSender({ timeoutMs: 10_000, policy });
  * const outcome = await sender.send(url, body, signDelivery(key, input));
  */
 export function createWebhookSender(options: WebhookSenderOptions): WebhookSender {
   const maxSockets = options.maxSockets ?? 64;
-  const lookup = options.blockPrivate ? publicOnlyLookup : undefined;
+  const { policy } = options;
   const agents = {
     'http:': new HttpAgent({ keepAlive: true, maxSockets }),
     'https:': new HttpsAgent({ keepAlive: true, maxSockets }),
@@ -73,7 +79,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   return {
     send(url, body, headers, signal) {
       const started = now();
-      const done = (outcome: Omit<SendOutcome, 'durationMs'>): SendOutcome => ({
+      const done = (outcome: Verdict): SendOutcome => ({
         ...outcome,
         durationMs: now() - started,
       });
@@ -81,23 +87,17 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       try {
         target = new URL(url);
       } catch {
-        return Promise.resolve(done({ ok: false, status: null, error: 'invalid URL' }));
+        return Promise.resolve(done(failed('invalid_url')));
       }
       const protocol = target.protocol as keyof typeof agents;
-      if (!agents[protocol]) {
-        return Promise.resolve(done({ ok: false, status: null, error: 'unsupported scheme' }));
-      }
-      if (options.blockPrivate) {
-        // A literal IP never goes through `lookup`, so it is checked here.
-        try {
-          assertPublicHost(target);
-        } catch (error) {
-          return Promise.resolve(done({ ok: false, status: null, error: describe(error) }));
-        }
+      if (!agents[protocol]) return Promise.resolve(done(failed('invalid_url')));
+      // A literal address never goes through `lookup`: it is judged here.
+      if (policy.allowsHost(target) === false) {
+        return Promise.resolve(done(failed('blocked_address')));
       }
       return new Promise<SendOutcome>((resolve) => {
         let settled = false;
-        const finish = (outcome: Omit<SendOutcome, 'durationMs'>) => {
+        const finish = (outcome: Verdict) => {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
@@ -108,24 +108,24 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
         const request = send(target, {
           method: 'POST',
           agent: agents[protocol],
-          ...(lookup ? { lookup } : {}),
+          ...(policy.lookup ? { lookup: policy.lookup } : {}),
           headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
         });
         const timer = setTimeout(() => {
           request.destroy();
-          finish({ ok: false, status: null, error: `timed out after ${options.timeoutMs} ms` });
+          finish(failed('timeout'));
         }, options.timeoutMs);
         const onAbort = () => {
           request.destroy();
-          finish({ ok: false, status: null, error: 'aborted: the server is shutting down' });
+          finish(failed('interrupted'));
         };
         if (signal?.aborted) return onAbort();
         signal?.addEventListener('abort', onAbort, { once: true });
-        request.on('error', (error) => finish({ ok: false, status: null, error: describe(error) }));
+        request.on('error', (error) => finish(failed(errorClassOf(error))));
         request.on('response', (response) => {
-          readSnippet(response, limit).then(
-            (snippet) => finish(judge(response, snippet, now(), options.maxRetryAfterMs)),
-            (error: unknown) => finish({ ok: false, status: null, error: describe(error) }),
+          drain(response, limit).then(
+            () => finish(judge(response, now(), options.maxRetryAfterMs)),
+            (error: unknown) => finish(failed(errorClassOf(error))),
           );
         });
         request.end(body);
@@ -138,25 +138,16 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   };
 }
 
-function judge(
-  response: IncomingMessage,
-  snippet: string,
-  now: number,
-  maxRetryAfterMs = 24 * 3600_000,
-): Omit<SendOutcome, 'durationMs'> {
+function judge(response: IncomingMessage, now: number, maxRetryAfterMs = 24 * 3600_000): Verdict {
   const status = response.statusCode ?? 0;
   if (status >= 200 && status < 300) return { ok: true, status, error: null };
-  const text = snippet.replace(/[^\x20-\x7e]+/g, ' ').trim();
-  let error = `HTTP ${status}${text ? `: ${text.slice(0, ERROR_SNIPPET)}` : ''}`;
-  if (status >= 300 && status < 400) error = `HTTP ${status}: redirects are not followed`;
+  if (status >= 300 && status < 400) return failed('redirect_refused', status);
   const retryAfter =
     status === 429 || status === 503
       ? parseRetryAfter(headerValue(response.headers['retry-after']), now, maxRetryAfterMs)
       : undefined;
   return {
-    ok: false,
-    status,
-    error,
+    ...failed('http_status', status),
     ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }),
   };
 }
@@ -165,32 +156,22 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The first `limit` bytes of the body; a longer body is cut off (and its socket dropped). */
-function readSnippet(response: IncomingMessage, limit: number): Promise<string> {
+/**
+ * Reads the body to its end and throws it away, so the socket can be reused; one longer than
+ * `limit` is cut off (and its socket dropped). What the receiver says is never kept.
+ */
+function drain(response: IncomingMessage, limit: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
     let size = 0;
     response.on('data', (chunk: Buffer) => {
-      if (size < limit) chunks.push(chunk.subarray(0, limit - size));
       size += chunk.length;
       if (size > limit) {
         response.destroy();
-        resolve(Buffer.concat(chunks).toString('utf8'));
+        resolve();
       }
     });
-    response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    response.on('end', () => resolve());
     response.on('error', reject);
-    response.on('aborted', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    response.on('aborted', () => resolve());
   });
-}
-
-/** A short reason without the URL: Node's network errors name only host and port. */
-function describe(error: unknown): string {
-  if (error instanceof BlockedAddressError) return `blocked: ${error.message}`;
-  if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const message = error.message.slice(0, ERROR_SNIPPET);
-    return code && !message.includes(code) ? `${code}: ${message}` : message;
-  }
-  return 'request failed';
 }

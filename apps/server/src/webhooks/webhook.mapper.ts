@@ -1,6 +1,7 @@
 import type { Webhook, WebhookDelivery, WebhookEvent, WebhookEventType } from '@cariosan/protocol';
 import type { Row } from '../db/database';
 import { iso, isoOrNull } from '../lib/time';
+import { disabledReasonOfStored, errorClassOfStored } from './error-class';
 
 /**
  * A webhooks row as the API's Webhook.
@@ -14,7 +15,7 @@ export function toWebhook(row: Row<'webhooks'>): Webhook {
     url: row.url,
     events: row.events as WebhookEventType[],
     enabled: row.enabled,
-    disabled_reason: row.disabled_reason,
+    disabled_reason: disabledReasonOfStored(row.disabled_reason),
     consecutive_failures: row.consecutive_failures,
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
@@ -22,7 +23,8 @@ export function toWebhook(row: Row<'webhooks'>): Webhook {
 }
 
 /**
- * A webhook_deliveries row as the delivery log shows it.
+ * A webhook_deliveries row as the delivery log shows it: `last_error` is always an error
+ * class, also for rows written before there were classes.
  *
  * @example
  * const entry = toDelivery(row);
@@ -41,7 +43,7 @@ export function toDelivery(row: Row<'webhook_deliveries'>): WebhookDelivery {
     attempts: row.attempts,
     next_attempt_at: waiting && Number.isFinite(next.getTime()) ? next.toISOString() : null,
     last_attempt_at: isoOrNull(row.last_attempt_at),
-    last_error: row.last_error,
+    last_error: errorClassOfStored(row.last_error),
     response_code: row.response_code,
     delivered_at: isoOrNull(row.delivered_at),
     created_at: iso(row.created_at),

@@ -17,7 +17,7 @@ import type { DB } from '../db/database';
 import { withWorkspace } from '../db/scope';
 import { ApiError } from '../http/errors';
 import { decodeCursor, encodeCursor } from '../lib/cursor';
-import { assertPublicHost } from './address-policy';
+import type { AddressPolicy } from './address-policy';
 import { loadSigningKeys } from './signing-keys';
 import { toDelivery, toWebhook } from './webhook.mapper';
 import * as repo from './webhook.repository';
@@ -26,23 +26,20 @@ import { signDelivery } from './webhook-signer';
 
 /** What endpoint management needs besides the database. */
 export interface WebhookServiceOptions {
-  /** CARIOSAN_WEBHOOK_BLOCK_PRIVATE: refuse private and loopback targets. */
-  blockPrivate: boolean;
+  /** CARIOSAN_WEBHOOK_BLOCK_PRIVATE and CARIOSAN_WEBHOOK_ALLOW_HOSTS. */
+  policy: AddressPolicy;
 }
 
 const notFound = (webhookId: string) => new ApiError('not_found', `No such webhook: ${webhookId}`);
 
-function checkUrl(url: string, options: WebhookServiceOptions): void {
-  if (!options.blockPrivate) return;
-  try {
-    assertPublicHost(new URL(url));
-  } catch {
-    throw new ApiError(
-      'invalid_request',
-      'url: private and loopback addresses are refused on this server',
-      { field: 'url' },
-    );
-  }
+/** Refuses a URL the address policy refuses; the answer names neither host nor address. */
+async function checkUrl(url: string, options: WebhookServiceOptions): Promise<void> {
+  if (await options.policy.check(new URL(url))) return;
+  throw new ApiError(
+    'invalid_request',
+    'url: private, loopback and link-local addresses are refused on this server (its operator can allow hosts with CARIOSAN_WEBHOOK_ALLOW_HOSTS)',
+    { field: 'url' },
+  );
 }
 
 /**
@@ -51,13 +48,13 @@ function checkUrl(url: string, options: WebhookServiceOptions): void {
  * @example
  * const webhook = await createWebhook(db, options, workspaceId, { url, events: ['message.new'], enabled: true });
  */
-export function createWebhook(
+export async function createWebhook(
   db: Kysely<DB>,
   options: WebhookServiceOptions,
   workspaceId: string,
   body: CreateWebhookBody,
 ): Promise<Webhook> {
-  checkUrl(body.url, options);
+  await checkUrl(body.url, options);
   return withWorkspace(db, workspaceId, async (trx) => {
     if ((await repo.countWebhookRows(trx, workspaceId)) >= MAX_WEBHOOKS_PER_WORKSPACE) {
       throw new ApiError(
@@ -119,14 +116,14 @@ export function getWebhook(db: Kysely<DB>, workspaceId: string, webhookId: strin
  * @example
  * await updateWebhook(db, options, workspaceId, 'wh_…', { enabled: true });
  */
-export function updateWebhook(
+export async function updateWebhook(
   db: Kysely<DB>,
   options: WebhookServiceOptions,
   workspaceId: string,
   webhookId: string,
   body: UpdateWebhookBody,
 ): Promise<Webhook> {
-  if (body.url !== undefined) checkUrl(body.url, options);
+  if (body.url !== undefined) await checkUrl(body.url, options);
   return withWorkspace(db, workspaceId, async (trx) => {
     const current = await repo.findWebhookRow(trx, workspaceId, webhookId);
     if (!current) throw notFound(webhookId);
@@ -231,7 +228,8 @@ export interface TestEventDeps {
 
 /**
  * Sends a signed `webhook.test` event to an endpoint right now (enabled or not) and reports
- * the answer. It is not queued, retried or logged as a delivery.
+ * how it went: the status code and, on failure, the error class, never the answer's body.
+ * It is not queued, retried or logged as a delivery.
  *
  * @example
  * const result = await sendTestEvent(deps, workspaceId, 'wh_…');

@@ -31,7 +31,14 @@ export interface WebhookReceiver {
 }
 
 /**
- * A real HTTP endpoint on 127.0.0.1 that records every webhook request and answers as told.
+ * The server environment that lets webhooks reach a receiver: it listens on 127.0.0.1, which
+ * the default address policy refuses.
+ */
+export const RECEIVER_ENV = { CARIOSAN_WEBHOOK_ALLOW_HOSTS: '127.0.0.1' } as const;
+
+/**
+ * A real HTTP endpoint on 127.0.0.1 that records every webhook request and answers as told
+ * (a server sends to it only with {@link RECEIVER_ENV}).
  *
  * @example
  * const receiver = await startReceiver();

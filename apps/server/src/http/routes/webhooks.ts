@@ -6,6 +6,7 @@ import {
 } from '@cariosan/protocol';
 import { Hono } from 'hono';
 import type { Deps } from '../../deps';
+import { createAddressPolicy } from '../../webhooks/address-policy';
 import {
   createWebhook,
   deleteWebhook,
@@ -32,12 +33,16 @@ import { parseInput, readJson } from '../validate';
 export function webhookRoutes(deps: Deps): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const db = deps.database.db;
-  const options = { blockPrivate: deps.config.webhookBlockPrivate };
+  const policy = createAddressPolicy({
+    blockPrivate: deps.config.webhookBlockPrivate,
+    allowHosts: deps.config.webhookAllowHosts,
+  });
+  const options = { policy };
   // Test events go out at once with the same rules as deliveries (no redirects, timeout,
-  // private-address policy).
+  // address policy, nothing of the answer but its status).
   const sender = createWebhookSender({
     timeoutMs: deps.config.webhookTimeoutMs,
-    blockPrivate: deps.config.webhookBlockPrivate,
+    policy,
     maxSockets: 4,
   });
   routes.use(async (c, next) => {
