@@ -63,6 +63,21 @@ export async function verifySecret(secretHash: string, secret: string): Promise<
   }
 }
 
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * An argon2id hash of a random secret nobody holds, made once per process with the same
+ * parameters as real ones: verifying an unknown api_key against it costs what verifying a
+ * known one does, so timing does not tell which keys exist.
+ *
+ * @example
+ * const matches = await verifySecret(record?.secretHash ?? (await dummySecretHash()), secret);
+ */
+export function dummySecretHash(): Promise<string> {
+  dummyHash ??= hashSecret(generateApiSecret('live'));
+  return dummyHash;
+}
+
 /**
  * A fast, non-reversible fingerprint of a key pair, used as the verification cache key so the
  * cache never holds a secret.

@@ -14,4 +14,17 @@ describe('FailureLimiter', () => {
     now += 60_000;
     expect(limiter.retryAfterMs('1.2.3.4')).toBe(0);
   });
+
+  it('counts each subject in its own window, and forgets expired windows', () => {
+    let now = 0;
+    const limiter = new FailureLimiter({ max: 1, windowMs: 1_000 }, () => now);
+    limiter.recordFailure('a');
+    now = 500;
+    limiter.recordFailure('b');
+    expect(limiter.retryAfterMs('a')).toBe(500);
+    expect(limiter.retryAfterMs('b')).toBe(1_000);
+    now = 1_000;
+    expect(limiter.retryAfterMs('a')).toBe(0);
+    expect(limiter.retryAfterMs('b')).toBe(500);
+  });
 });

@@ -5,12 +5,16 @@ export interface FailureLimit {
 }
 
 /**
- * Counts failed authentication attempts per subject (an api_key, a client address) in a
- * fixed window, so a wrong secret cannot burn CPU on argon2 without bound.
+ * Counts failed authentication attempts per subject (a client address) in a fixed window.
+ * Ask it only after the credential was found wrong: a limit in front of the check would let
+ * one client's failures refuse another's correct credential.
  *
  * @example
  * const limiter = new FailureLimiter({ max: 10, windowMs: 60_000 });
- * if (limiter.retryAfterMs(ip) > 0) return tooManyAttempts();
+ * if (!correct) {
+ *   if (limiter.retryAfterMs(ip) > 0) return tooManyAttempts();
+ *   limiter.recordFailure(ip);
+ * }
  */
 export class FailureLimiter {
   readonly #limit: FailureLimit;

@@ -1,9 +1,9 @@
 import type { ServerCredentials } from '@cariosan/protocol';
+import { LruMap } from '../lib/lru-map';
 import { err, ok, type Result } from '../lib/result';
-import { Semaphore } from '../lib/semaphore';
-import { fingerprint, verifySecret } from './credentials';
-import { FailureLimiter } from './failure-limiter';
+import { dummySecretHash, fingerprint, verifySecret } from './credentials';
 import type { KeyStore } from './key-store';
+import { VerificationQueue } from './verification-queue';
 
 /** A backend authenticated with the workspace key pair. */
 export interface ServerPrincipal {
@@ -21,131 +21,148 @@ export interface AuthFailure {
 
 export interface ServerAuthenticatorOptions {
   keyStore: KeyStore;
-  /** How long a successful verification is trusted without argon2; invalidation comes first. */
-  cacheTtlMs?: number;
-  /** argon2 runs at most this many at once: each costs ~19 MiB and a core for tens of ms. */
+  /** Verified pairs remembered (least recently used dropped first); none ever expires. */
+  maxVerified?: number;
+  /** Failed pairs remembered, so a repeat is refused at the cost of a SHA-256. */
+  maxFailed?: number;
+  failedTtlMs?: number;
+  /** argon2 runs at most this many at once: each costs ~19 MiB and a core for a while. */
   maxConcurrentVerifications?: number;
-  failuresPerKey?: { max: number; windowMs: number };
-  failuresPerAddress?: { max: number; windowMs: number };
+  /** Verifications one address may have waiting for one key; more are answered 429 at once. */
+  maxWaitingPerAddress?: number;
+  /** Verifications of unknown keys (against a dummy hash) waiting over all addresses. */
+  maxWaitingUnknown?: number;
   now?: () => number;
   /** The argon2id check; injectable so tests can count verifications. */
   verifySecret?: (secretHash: string, secret: string) => Promise<boolean>;
 }
 
+interface Verified {
+  principal: ServerPrincipal;
+  keyId: string;
+  generation: number;
+}
+
+// No api_key is empty, so this lane is no key's own.
+const UNKNOWN_KEYS_LANE = '';
+const INVALID: AuthFailure = { code: 'unauthorized', message: 'Invalid API key or secret' };
+const QUEUED_OUT: AuthFailure = {
+  code: 'rate_limited',
+  message: 'Too many authentication attempts in progress',
+  retryAfterMs: 1_000,
+};
+
 /**
- * Verifies `api_key:api_secret` pairs: argon2id on first sight, then a memory cache keyed by
- * a SHA-256 fingerprint of the pair (the cache holds no secret). A hit costs a hash and a map
- * lookup; the map lookup compares digests, so its timing reveals nothing about the secret.
+ * Verifies `api_key:api_secret` pairs, so that no one's failures refuse someone else's
+ * correct secret:
+ * - a pair that verified is remembered under a SHA-256 fingerprint (the cache holds no
+ *   secret) until rotation, revocation or deletion; it never meets a limit again;
+ * - a pair that failed is remembered too, and a repeat is a 401 at hash cost;
+ * - every other pair costs one argon2id verification, through a fair queue with one lane per
+ *   api_key and turns per address (see {@link VerificationQueue}): a flood waits in its own
+ *   lane, and only its own address is turned away (429) when it has too many waiting;
+ * - an unknown api_key is verified against a dummy hash in the same queue, so it answers as
+ *   slowly as a known key with a wrong secret.
  *
  * @example
- * const result = await authenticator.authenticate(credentials, clientAddress);
+ * const result = await authenticator.authenticate(credentials, throttleSubject(address));
  */
 export class ServerAuthenticator {
   readonly #keyStore: KeyStore;
-  readonly #cacheTtlMs: number;
-  readonly #now: () => number;
-  readonly #argon: Semaphore;
   readonly #verifySecret: (secretHash: string, secret: string) => Promise<boolean>;
-  readonly #verified = new Map<
-    string,
-    { principal: ServerPrincipal; generation: number; expiresAt: number }
-  >();
+  readonly #verified: LruMap<string, Verified>;
+  readonly #failed: LruMap<string, true>;
+  readonly #queue: VerificationQueue;
+  readonly #maxWaitingUnknown: number;
   readonly #inflight = new Map<string, Promise<Result<ServerPrincipal, AuthFailure>>>();
-  readonly #perKey: FailureLimiter;
-  readonly #perAddress: FailureLimiter;
 
   constructor(options: ServerAuthenticatorOptions) {
     this.#keyStore = options.keyStore;
-    this.#cacheTtlMs = options.cacheTtlMs ?? 60_000;
-    this.#now = options.now ?? Date.now;
-    this.#argon = new Semaphore(options.maxConcurrentVerifications ?? 2);
     this.#verifySecret = options.verifySecret ?? verifySecret;
-    this.#perKey = new FailureLimiter(
-      options.failuresPerKey ?? { max: 20, windowMs: 60_000 },
-      this.#now,
-    );
-    this.#perAddress = new FailureLimiter(
-      options.failuresPerAddress ?? { max: 10, windowMs: 60_000 },
-      this.#now,
-    );
+    this.#verified = new LruMap({ maxSize: options.maxVerified ?? 10_000 });
+    this.#failed = new LruMap({
+      maxSize: options.maxFailed ?? 20_000,
+      ttlMs: options.failedTtlMs ?? 10 * 60_000,
+      now: options.now,
+    });
+    this.#queue = new VerificationQueue({
+      concurrency: options.maxConcurrentVerifications ?? 2,
+      maxWaitingPerAddress: options.maxWaitingPerAddress ?? 4,
+    });
+    this.#maxWaitingUnknown = options.maxWaitingUnknown ?? 32;
   }
 
+  /** `clientAddress` is what per-address turns count: see `throttleSubject`. */
   async authenticate(
     credentials: ServerCredentials,
     clientAddress: string,
   ): Promise<Result<ServerPrincipal, AuthFailure>> {
     const id = fingerprint(`${credentials.apiKey}:${credentials.apiSecret}`);
     const hit = this.#verified.get(id);
-    if (hit && hit.expiresAt > this.#now()) return ok(hit.principal);
-    // Throttling applies only to pairs not already verified, so a legitimate backend keeps
-    // working while someone hammers its key with wrong secrets.
-    const wait = Math.max(
-      this.#perAddress.retryAfterMs(clientAddress),
-      this.#perKey.retryAfterMs(credentials.apiKey),
-    );
-    if (wait > 0) {
-      return err({
-        code: 'rate_limited',
-        message: 'Too many failed authentication attempts',
-        retryAfterMs: wait,
-      });
+    if (hit) {
+      // The key store is itself invalidated by control events and re-read at least every
+      // minute, so a revocation that sent no event still ends this entry.
+      const current = await this.#keyStore.get(credentials.apiKey);
+      if (current?.keyId === hit.keyId && current.generation === hit.generation)
+        return ok(hit.principal);
+      this.#verified.delete(id);
     }
+    if (this.#failed.get(id)) return err(INVALID);
     let pending = this.#inflight.get(id);
     if (!pending) {
-      pending = this.#verify(id, credentials).finally(() => this.#inflight.delete(id));
+      pending = this.#verify(id, credentials, clientAddress).finally(() =>
+        this.#inflight.delete(id),
+      );
       this.#inflight.set(id, pending);
     }
-    const result = await pending;
-    if (!result.ok) {
-      this.#perAddress.recordFailure(clientAddress);
-      this.#perKey.recordFailure(credentials.apiKey);
-    }
-    return result;
+    return pending;
   }
 
   async #verify(
     id: string,
     credentials: ServerCredentials,
+    clientAddress: string,
   ): Promise<Result<ServerPrincipal, AuthFailure>> {
-    const invalid = err<AuthFailure>({
-      code: 'unauthorized',
-      message: 'Invalid API key or secret',
-    });
     const record = await this.#keyStore.get(credentials.apiKey);
-    if (!record) return invalid;
-    const matches = await this.#argon.run(() =>
-      this.#verifySecret(record.secretHash, credentials.apiSecret),
+    const secretHash = record?.secretHash ?? (await dummySecretHash());
+    const ran = await this.#queue.run(
+      record
+        ? { lane: record.apiKey, address: clientAddress }
+        : {
+            lane: UNKNOWN_KEYS_LANE,
+            address: clientAddress,
+            maxWaitingInLane: this.#maxWaitingUnknown,
+          },
+      () => this.#verifySecret(secretHash, credentials.apiSecret),
     );
-    if (!matches) return invalid;
+    // Never verified, so not remembered as failed: it may be the right secret.
+    if (!ran.ok) return err(QUEUED_OUT);
+    if (!record || !ran.value) {
+      this.#failed.set(id, true);
+      return err(INVALID);
+    }
     // A rotation that landed while argon2 ran must win: re-read (cheap, cached) and compare.
     const current = await this.#keyStore.get(credentials.apiKey);
-    if (!current || current.generation !== record.generation) return invalid;
+    if (current?.keyId !== record.keyId || current.generation !== record.generation)
+      return err(INVALID);
     const principal: ServerPrincipal = {
       kind: 'server',
       workspaceId: record.workspaceId,
       apiKey: record.apiKey,
     };
-    this.#verified.set(id, {
-      principal,
-      generation: record.generation,
-      expiresAt: this.#now() + this.#cacheTtlMs,
-    });
-    if (this.#verified.size > 10_000) this.#verified.delete(this.#verified.keys().next().value!);
+    this.#verified.set(id, { principal, keyId: record.keyId, generation: record.generation });
     return ok(principal);
   }
 
   /** Drops cached verifications of a key or a whole workspace (rotation, deletion). */
   invalidate(filter: { apiKey?: string; workspaceId?: string }): void {
-    for (const [id, entry] of this.#verified) {
-      if (
-        entry.principal.apiKey === filter.apiKey ||
-        entry.principal.workspaceId === filter.workspaceId
-      ) {
-        this.#verified.delete(id);
-      }
-    }
+    this.#verified.deleteWhere(
+      ({ principal }) =>
+        principal.apiKey === filter.apiKey || principal.workspaceId === filter.workspaceId,
+    );
   }
 
+  /** Drops every cached verification (the control channel reconnected: events may be lost). */
   clear(): void {
     this.#verified.clear();
   }

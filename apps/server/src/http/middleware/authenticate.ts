@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { verifyUserToken } from '../../auth/user-token';
 import type { Deps } from '../../deps';
 import type { AppEnv } from '../app-env';
-import { clientAddress } from '../client-address';
+import { clientAddress, throttleSubject } from '../client-address';
 import { ApiError } from '../errors';
 
 /**
@@ -20,7 +20,10 @@ export function authenticate(deps: Deps): MiddlewareHandler<AppEnv> {
     if (!header) throw new ApiError('unauthorized', 'Missing Authorization header');
     const serverCredentials = parseServerCredentials(header);
     if (serverCredentials) {
-      const result = await deps.serverAuth.authenticate(serverCredentials, clientAddress(c));
+      const result = await deps.serverAuth.authenticate(
+        serverCredentials,
+        throttleSubject(clientAddress(c, deps.config.trustedProxies)),
+      );
       if (!result.ok) {
         throw new ApiError(result.error.code, result.error.message, {
           retryAfterSeconds:
