@@ -6,6 +6,7 @@ import { controlRoutes } from './control/control-routes';
 import type { Deps } from './deps';
 import type { AppEnv } from './http/app-env';
 import { ApiError, errorResponse } from './http/errors';
+import { discardBody } from './http/http-server';
 import { adminKey } from './http/middleware/admin-key';
 import { authenticate } from './http/middleware/authenticate';
 import { rateLimit } from './http/middleware/rate-limit';
@@ -20,6 +21,9 @@ import { workspaceRoutes } from './http/routes/workspace';
 
 /** Largest JSON body accepted: a message is ≤ 8 KB, so 1 MiB leaves room for batches. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** How much of an oversized body is read and dropped so the client sees its 413. */
+const DISCARD_BYTES = 64 * 1024 * 1024;
+const DISCARD_MS = 5_000;
 
 /**
  * The public HTTP app: health, then `/v1` behind authentication. Every error, including 404
@@ -35,8 +39,13 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 
   const limitBody = bodyLimit({
     maxSize: MAX_BODY_BYTES,
-    onError: () => {
-      throw new ApiError('payload_too_large', `Body exceeds ${MAX_BODY_BYTES} bytes`);
+    onError: async (c) => {
+      // Answering while the client still uploads, then closing, resets the connection under
+      // it and many clients (undici) report the reset, not the 413: let the upload finish.
+      await discardBody(c.req.raw.body, DISCARD_BYTES, DISCARD_MS);
+      throw new ApiError('payload_too_large', `Body exceeds ${MAX_BODY_BYTES} bytes`, {
+        headers: { Connection: 'close' },
+      });
     },
   });
   const v1 = new Hono<AppEnv>();
@@ -74,7 +83,10 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   if (deps.config.adminKey) {
     // Off unless CARIOSAN_ADMIN_KEY is set: workspaces are otherwise only made by the CLI.
     const admin = new Hono<AppEnv>();
-    admin.use(limitBody, adminKey(deps.config.adminKey));
+    admin.use(
+      limitBody,
+      adminKey(deps.config.adminKey, { trustedProxies: deps.config.trustedProxies }),
+    );
     admin.route('/', controlRoutes(deps, 'admin-api'));
     app.route('/admin', admin);
   }

@@ -42,12 +42,17 @@ describe('connect', () => {
     expect((await silent.closed).code).toBe(CLOSE_CODES.connect_timeout);
   }, 15_000);
 
-  it('closes 4001 on a bad token and answers requests before connect with an error', async () => {
+  it('closes 4001 on a bad token', async () => {
+    const socket = await rawSocket(server.wsUrl);
+    socket.send({ type: 'connect', token: 'eyJhbGciOiJub25lIn0.e30.' });
+    expect((await socket.closed).code).toBe(CLOSE_CODES.unauthorized);
+  });
+
+  it('answers a request before connect with an error and closes 4004', async () => {
     const early = await rawSocket(server.wsUrl);
     const answer = await early.request({ type: 'ping' });
     expect(answer).toMatchObject({ type: 'error', error: { code: 'unauthorized' } });
-    early.send({ type: 'connect', token: 'eyJhbGciOiJub25lIn0.e30.' });
-    expect((await early.closed).code).toBe(CLOSE_CODES.unauthorized);
+    expect((await early.closed).code).toBe(CLOSE_CODES.invalid_frame);
   });
 
   it('closes 4002 on an expired token', async () => {

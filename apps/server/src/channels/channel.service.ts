@@ -239,12 +239,19 @@ export function updateMembers(
 
 const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
+/** A timestamp as the list writes it into cursors, and a real instant (no month 99). */
+function isCursorTime(value: unknown): value is string {
+  if (typeof value !== 'string' || !TIME.test(value)) return false;
+  const millis = `${value.slice(0, 23)}Z`;
+  const parsed = new Date(millis);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString() === millis;
+}
+
 function decodePosition(cursor: string): repo.ChannelListPosition {
   const [lastMessageAt, createdAt, id] = decodeCursor(cursor, 3);
   if (
-    (lastMessageAt === null || (typeof lastMessageAt === 'string' && TIME.test(lastMessageAt))) &&
-    typeof createdAt === 'string' &&
-    TIME.test(createdAt) &&
+    (lastMessageAt === null || isCursorTime(lastMessageAt)) &&
+    isCursorTime(createdAt) &&
     typeof id === 'string'
   ) {
     return { lastMessageAt, createdAt, id };

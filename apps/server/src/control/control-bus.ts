@@ -1,7 +1,9 @@
 import type { KeyStore } from '../auth/key-store';
 import type { ServerAuthenticator } from '../auth/server-auth';
 import type { DbHandle } from '../db/create-db';
+import { countRejected, listenSealed } from '../events/bus-seal';
 import type { Logger } from '../lib/logger';
+import type { Metrics } from '../lib/metrics';
 import { CONTROL_CHANNEL, type ControlEvent, parseControlEvent } from './control-events';
 
 export interface ControlBusOptions {
@@ -9,6 +11,7 @@ export interface ControlBusOptions {
   keyStore: KeyStore;
   serverAuth: ServerAuthenticator;
   logger: Logger;
+  metrics: Metrics;
 }
 
 /** A listener for control events, e.g. the WebSocket gateway closing revoked sockets. */
@@ -20,7 +23,7 @@ export type ControlListener = (event: ControlEvent) => void;
  * been missed meanwhile.
  *
  * @example
- * const bus = await startControlBus({ database, keyStore, serverAuth, logger });
+ * const bus = await startControlBus({ database, keyStore, serverAuth, logger, metrics });
  * bus.onEvent((event) => gateway.apply(event));
  */
 export async function startControlBus(options: ControlBusOptions) {
@@ -36,11 +39,14 @@ export async function startControlBus(options: ControlBusOptions) {
     }
     for (const listener of listeners) listener(event);
   };
-  const unlisten = await options.database.listen(
+  const unlisten = await listenSealed(
+    options.database,
+    options.metrics,
     CONTROL_CHANNEL,
     (payload) => {
       const event = parseControlEvent(payload);
       if (!event) {
+        countRejected(options.metrics, CONTROL_CHANNEL, 'schema');
         options.logger.warn('ignored malformed control event');
         return;
       }

@@ -1,6 +1,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import * as v from 'valibot';
 import type { DB } from '../db/database';
+import { seal } from '../events/bus-seal';
 
 /** The PostgreSQL NOTIFY channel every node listens on for credential and tenancy changes. */
 export const CONTROL_CHANNEL = 'cariosan_control';
@@ -41,11 +42,11 @@ export async function emitControlEvent(
   trx: Transaction<DB> | Kysely<DB>,
   event: ControlEvent,
 ): Promise<void> {
-  await sql`select pg_notify(${CONTROL_CHANNEL}, ${JSON.stringify(event)})`.execute(trx);
+  await sql`select pg_notify(${CONTROL_CHANNEL}, ${seal(JSON.stringify(event))})`.execute(trx);
 }
 
 /**
- * Parses a NOTIFY payload; undefined for anything malformed (logged by the caller).
+ * Parses an unsealed NOTIFY payload; undefined for anything malformed (logged by the caller).
  *
  * @example
  * const event = parseControlEvent(payload);

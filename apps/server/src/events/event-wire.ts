@@ -1,4 +1,13 @@
-import type { EventType } from '@cariosan/protocol';
+import {
+  ChannelId,
+  EVENT_PAYLOADS,
+  EventType,
+  jsonInputIssue,
+  Seq,
+  SOCKET_EVENT_PAYLOADS,
+  Timestamp,
+} from '@cariosan/protocol';
+import * as v from 'valibot';
 
 /** The NOTIFY channel every node listens on for chat events (persisted and socket-only). */
 export const EVENTS_CHANNEL = 'cariosan_events';
@@ -43,27 +52,59 @@ export function encodeWireEvent(event: WireEvent): string {
   return JSON.stringify(reference);
 }
 
+const WORKSPACE_ID = v.pipe(v.string(), v.regex(/^ws_[0-9A-HJKMNP-TV-Z]{26}$/));
+const PAYLOADS: Record<EventType, v.GenericSchema> = {
+  ...EVENT_PAYLOADS,
+  ...SOCKET_EVENT_PAYLOADS,
+};
+
+/** The shape of a wire event; `d`, when present, is checked against its type's payload. */
+const WireEventSchema = v.pipe(
+  v.strictObject({
+    w: WORKSPACE_ID,
+    t: EventType,
+    i: v.nullable(v.pipe(v.string(), v.regex(/^evt_[0-9A-HJKMNP-TV-Z]{26}$/))),
+    c: v.nullable(ChannelId),
+    s: v.nullable(Seq),
+    a: Timestamp,
+    d: v.optional(v.record(v.string(), v.unknown())),
+  }),
+  v.check(
+    (event) => event.d === undefined || v.is(PAYLOADS[event.t], event.d),
+    'payload does not match its event type',
+  ),
+  v.check(
+    (event) => event.d !== undefined || event.i !== null,
+    'a reference event needs its outbox id',
+  ),
+);
+
 /**
- * Parses a NOTIFY payload; undefined for anything that is not a wire event.
+ * Parses and validates a NOTIFY payload (already unsealed) with the protocol's schemas;
+ * undefined for anything that is not a well-formed wire event, so nothing malformed reaches
+ * a socket.
  *
  * @example
  * const event = decodeWireEvent(payload);
  */
 export function decodeWireEvent(payload: string): WireEvent | undefined {
+  let value: unknown;
   try {
-    const value = JSON.parse(payload) as Partial<WireEvent> | null;
-    if (!value || typeof value.w !== 'string' || typeof value.t !== 'string') return undefined;
-    if (typeof value.a !== 'string') return undefined;
-    return {
-      w: value.w,
-      t: value.t,
-      i: typeof value.i === 'string' ? value.i : null,
-      c: typeof value.c === 'string' ? value.c : null,
-      s: typeof value.s === 'number' ? value.s : null,
-      a: value.a,
-      ...(value.d && typeof value.d === 'object' ? { d: value.d } : {}),
-    };
+    value = JSON.parse(payload);
   } catch {
     return undefined;
   }
+  if (jsonInputIssue(value)) return undefined;
+  const parsed = v.safeParse(WireEventSchema, value);
+  return parsed.success ? (parsed.output as WireEvent) : undefined;
+}
+
+/**
+ * Whether an event loaded from the outbox (for a reference) has the payload its type says.
+ *
+ * @example
+ * if (!payloadMatches(event.t, data)) return;
+ */
+export function payloadMatches(type: EventType, data: unknown): data is Record<string, unknown> {
+  return v.is(PAYLOADS[type], data);
 }

@@ -3,6 +3,7 @@ import { sql, type Transaction } from 'kysely';
 import { ulid } from 'ulidx';
 import type { DB } from '../db/database';
 import { json } from '../db/json';
+import { seal } from './bus-seal';
 import { EVENTS_CHANNEL, encodeWireEvent } from './event-wire';
 
 /** One change to record: a name of SPEC §3 and its payload. */
@@ -18,7 +19,8 @@ export interface NewEvent<T extends PersistedEventType> {
  * Writes an event to the outbox inside the caller's transaction, so the change and its event
  * commit or roll back together, and queues its NOTIFY in the same statement. PostgreSQL
  * delivers notifications only on commit and in commit order; the channel row lock that hands
- * out seqs makes commit order seq order within a channel.
+ * out seqs makes commit order seq order within a channel. The payload is sealed (bus-seal.ts),
+ * so no other database role can inject events.
  *
  * @example
  * await recordEvent(trx, workspaceId, { type: 'message.new', channelId, seq, data: { message } });
@@ -47,6 +49,6 @@ export async function recordEvent<T extends PersistedEventType>(
         ${json(event.data)}, ${createdAt})
       returning 1
     )
-    select pg_notify(${EVENTS_CHANNEL}, ${wire}) from recorded`.execute(trx);
+    select pg_notify(${EVENTS_CHANNEL}, ${seal(wire)}) from recorded`.execute(trx);
   return eventId;
 }

@@ -5,6 +5,7 @@ import {
   type CloseReason,
   CONNECT_TIMEOUT_SECONDS,
   type ErrorCode,
+  jsonInputIssue,
   MAX_FRAME_BYTES,
   type SessionInfo,
   TOKEN_EXPIRY_WARNING_SECONDS,
@@ -70,6 +71,9 @@ export class Connection {
   #draining = false;
   #invalidFrames = 0;
   #refusedFrames = 0;
+  /** Set when the socket takes no more frames but still answers the ones it admitted. */
+  #stopping = false;
+  #lastSeenAt = 0;
   #connectTimer: NodeJS.Timeout | undefined;
   #warnTimer: NodeJS.Timeout | undefined;
   #expireTimer: NodeJS.Timeout | undefined;
@@ -78,12 +82,16 @@ export class Connection {
     private readonly ws: WebSocket,
     private readonly context: GatewayContext,
   ) {
+    this.#lastSeenAt = context.deps.now();
     this.#connectTimer = setTimeout(
       () => this.close('connect_timeout', 'No connect frame'),
       CONNECT_TIMEOUT_SECONDS * 1000,
     );
     ws.on('message', (data, isBinary) => this.#onFrame(data, isBinary));
     ws.on('close', () => this.#onClose());
+    ws.on('pong', () => {
+      this.#lastSeenAt = this.context.deps.now();
+    });
     // Errors (bad framing, resets) end in 'close'; nothing to add here.
     ws.on('error', () => undefined);
   }
@@ -152,6 +160,22 @@ export class Connection {
     else this.ws.once('close', callback);
   }
 
+  /**
+   * One server heartbeat: a peer silent (no frame, no pong) for longer than `timeoutMs` is
+   * dead or frozen and is terminated, which ends its presence; any other gets a ping.
+   */
+  heartbeat(timeoutMs: number): void {
+    if (this.context.deps.now() - this.#lastSeenAt > timeoutMs) {
+      this.context.deps.metrics.counter(
+        'cariosan_ws_heartbeat_timeouts_total',
+        'Sockets terminated because they answered no ping',
+      );
+      this.ws.terminate();
+      return;
+    }
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
+  }
+
   /** Destroys the socket without a closing handshake (a peer that does not answer). */
   terminate(): void {
     this.ws.terminate();
@@ -184,7 +208,17 @@ export class Connection {
   }
 
   #onFrame(data: RawData, isBinary: boolean): void {
-    if (this.#closing) return;
+    if (this.#closing || this.#stopping) return;
+    this.#lastSeenAt = this.context.deps.now();
+    try {
+      this.#intake(data, isBinary);
+    } catch (error) {
+      // The error boundary of frame intake: one bad frame is answered, the node keeps serving.
+      this.#reply(null, undefined, error);
+    }
+  }
+
+  #intake(data: RawData, isBinary: boolean): void {
     const size = Array.isArray(data)
       ? data.reduce((sum, part) => sum + part.length, 0)
       : data.byteLength;
@@ -207,17 +241,16 @@ export class Connection {
       return;
     }
     const id = requestIdOf(raw);
-    if (this.#principal && !this.#admit(id)) return;
-    const parsed = v.safeParse(ClientFrame, raw);
-    if (!parsed.success) {
-      const issue = parsed.issues[0];
-      const field = issue.path?.map((item) => String(item.key)).join('.');
-      this.#invalid(
-        id,
-        'invalid_request',
-        field ? `${field}: ${issue.message}` : issue.message,
-        field || undefined,
-      );
+    const beforeConnect = !this.#principal && !this.#connecting;
+    // Limits count from the first frame after connect, including frames pipelined behind it
+    // while the token is being verified (their user and workspace are charged once known).
+    if (!beforeConnect && !this.#admit(id, this.#principal ? 'all' : 'socket')) return;
+    const issue = jsonInputIssue(raw);
+    const parsed = issue ? undefined : v.safeParse(ClientFrame, raw);
+    if (!parsed?.success) {
+      const { field, message } = issue ?? validationIssue(parsed!.issues[0]);
+      this.#invalid(id, 'invalid_request', field ? `${field}: ${message}` : message, field);
+      if (beforeConnect) this.close('invalid_frame', 'The first frame must be a valid connect');
       return;
     }
     this.#invalidFrames = 0;
@@ -226,20 +259,22 @@ export class Connection {
       this.#reply(id, undefined, new ApiError('service_unavailable', 'Server restarting'));
       return;
     }
-    if (frame.type !== 'connect' && !this.#principal && !this.#connecting) {
+    if (beforeConnect && frame.type !== 'connect') {
       this.#reply(id, undefined, new ApiError('unauthorized', 'Send connect first'));
+      this.close('invalid_frame', 'The first frame must be connect');
       return;
     }
-    this.#enqueue(frame);
+    this.#enqueue(frame, !beforeConnect && !this.#principal);
   }
 
   #connecting = false;
 
-  #enqueue(frame: ClientFrame): void {
+  #enqueue(frame: ClientFrame, chargeOnceConnected: boolean): void {
     if (frame.type === 'connect') this.#connecting = true;
     const task = this.#queue.then(async () => {
       if (this.#closing) return;
       const id = 'id' in frame && frame.id !== undefined ? frame.id : null;
+      if (chargeOnceConnected && !this.#admit(id, 'principal')) return;
       try {
         const result = await this.#handle(frame);
         if (result) this.#reply(id, result);
@@ -432,13 +467,17 @@ export class Connection {
     }
   }
 
-  /** Rate limits per socket, per user and per workspace; false when the frame is refused. */
-  #admit(id: string | null): boolean {
+  /**
+   * Rate limits per socket, per user and per workspace (`scope` says which apply now); false
+   * when the frame is refused. A client that keeps going past `retry_after` is closed once the
+   * requests it was already granted are answered.
+   */
+  #admit(id: string | null, scope: 'all' | 'socket' | 'principal'): boolean {
     const { limits } = this.context;
     const decisions = [
-      limits.socket?.take(this.id),
-      limits.user?.take(`${this.workspaceId}\u0000${this.userId}`),
-      limits.workspace?.take(this.workspaceId),
+      scope === 'principal' ? undefined : limits.socket?.take(this.id),
+      scope === 'socket' ? undefined : limits.user?.take(`${this.workspaceId}\u0000${this.userId}`),
+      scope === 'socket' ? undefined : limits.workspace?.take(this.workspaceId),
     ];
     const refused = decisions.find((decision) => decision && !decision.allowed);
     if (!refused) {
@@ -447,7 +486,8 @@ export class Connection {
     }
     this.#refusedFrames += 1;
     if (this.#refusedFrames > MAX_REFUSED_FRAMES) {
-      this.close('rate_limited');
+      this.#stopping = true;
+      void this.#queue.then(() => this.close('rate_limited'));
       return false;
     }
     this.#reply(
@@ -487,6 +527,11 @@ export class Connection {
     }
     this.ws.send(JSON.stringify({ type: 'error', id, error: body }));
   }
+}
+
+/** The field path and message of a schema issue. */
+function validationIssue(issue: v.BaseIssue<unknown>): { field: string; message: string } {
+  return { field: v.getDotPath(issue) ?? '', message: issue.message };
 }
 
 function requestIdOf(raw: unknown): string | null {

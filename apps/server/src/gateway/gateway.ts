@@ -5,10 +5,12 @@ import { WebSocketServer } from 'ws';
 import type { ControlBus } from '../control/control-bus';
 import type { ControlEvent } from '../control/control-events';
 import type { Deps } from '../deps';
+import { countRejected, listenSealed, seal } from '../events/bus-seal';
 import {
   decodeWireEvent,
   EVENTS_CHANNEL,
   encodeWireEvent,
+  payloadMatches,
   type WireEvent,
 } from '../events/event-wire';
 import { RateLimiter } from '../lib/rate-limiter';
@@ -63,7 +65,7 @@ export async function startGateway(deps: Deps, controlBus: ControlBus): Promise<
   let draining = false;
 
   const publishEvent = (event: WireEvent) =>
-    database.notify(EVENTS_CHANNEL, encodeWireEvent(event)).catch((error: unknown) => {
+    database.notify(EVENTS_CHANNEL, seal(encodeWireEvent(event))).catch((error: unknown) => {
       logger.warn('could not publish a socket event', {
         type: event.t,
         error: error instanceof Error ? error.message : String(error),
@@ -84,7 +86,7 @@ export async function startGateway(deps: Deps, controlBus: ControlBus): Promise<
 
   const presence = new Presence({
     nodeId,
-    publish: (payload) => database.notify(PRESENCE_CHANNEL, payload),
+    publish: (payload) => database.notify(PRESENCE_CHANNEL, seal(payload)),
     onChange: (workspaceId, userId, online) => {
       presenceChanged(workspaceId, userId, online).catch((error: unknown) =>
         logger.warn('could not deliver presence', {
@@ -118,7 +120,15 @@ export async function startGateway(deps: Deps, controlBus: ControlBus): Promise<
       ...(config.wsUserFrameRate > 0 ? { user: new RateLimiter(config.wsUserFrameRate) } : {}),
       ...(config.rateLimit > 0 ? { workspace: new RateLimiter(config.rateLimit) } : {}),
     },
-    onOnline: (connection) => presence.socketOpened(connection.workspaceId, connection.userId),
+    onOnline: (connection) => {
+      presence.socketOpened(connection.workspaceId, connection.userId);
+      const cap = config.wsMaxSocketsPerUser;
+      const mine = hub.userConnections(connection.workspaceId, connection.userId);
+      // Sets keep insertion order: the first ones are the oldest.
+      for (const old of mine.slice(0, cap > 0 ? Math.max(0, mine.length - cap) : 0)) {
+        (old as Connection).close('too_many_sockets', `At most ${cap} sockets per user`);
+      }
+    },
     onOffline: (connection) => presence.socketClosed(connection.workspaceId, connection.userId),
     isOnline: (workspaceId, userId) => presence.isOnline(workspaceId, userId),
   };
@@ -133,15 +143,20 @@ export async function startGateway(deps: Deps, controlBus: ControlBus): Promise<
   function receive(payload: string): void {
     const event = decodeWireEvent(payload);
     if (!event) {
+      countRejected(metrics, EVENTS_CHANNEL, 'schema');
       logger.warn('ignored malformed event notification');
       return;
     }
     if (!pumping && (event.d || !wanted(event))) {
-      if (event.d) deliver(event);
+      if (event.d) deliverSafely(event);
       return;
     }
     queue.push(event);
-    if (!pumping) void pump();
+    if (!pumping) {
+      pump().catch((error: unknown) =>
+        logger.error('event pump failed', { error: errorText(error) }),
+      );
+    }
   }
 
   async function pump(): Promise<void> {
@@ -151,13 +166,23 @@ export async function startGateway(deps: Deps, controlBus: ControlBus): Promise<
         if (!wanted(event)) continue;
         if (!event.d && event.i) {
           const data = await outboxPayload(db, event.w, event.i).catch(() => undefined);
-          if (!data) continue;
+          if (!payloadMatches(event.t, data)) continue;
           event.d = data;
         }
-        deliver(event);
+        deliverSafely(event);
       }
     } finally {
       pumping = false;
+    }
+  }
+
+  /** The error boundary of fan-out: one event that cannot be delivered is logged and skipped. */
+  function deliverSafely(event: WireEvent): void {
+    try {
+      deliver(event);
+    } catch (error) {
+      metrics.counter('cariosan_event_delivery_errors_total', 'Events that failed to fan out');
+      logger.error('could not deliver an event', { type: event.t, error: errorText(error) });
     }
   }
 
@@ -219,7 +244,7 @@ export async function startGateway(deps: Deps, controlBus: ControlBus): Promise<
     }
   }
 
-  const stopEvents = await database.listen(EVENTS_CHANNEL, receive, () => {
+  const stopEvents = await listenSealed(database, metrics, EVENTS_CHANNEL, receive, () => {
     // Notifications sent while the listener was down are gone: every subscription reads what
     // it missed from the database.
     logger.warn('event channel reconnected; resynchronising subscriptions');
@@ -227,7 +252,7 @@ export async function startGateway(deps: Deps, controlBus: ControlBus): Promise<
       for (const sub of connection.subscriptions.values()) sub.resync();
     }
   });
-  const stopPresence = await database.listen(PRESENCE_CHANNEL, (payload) =>
+  const stopPresence = await listenSealed(database, metrics, PRESENCE_CHANNEL, (payload) =>
     presence.receive(payload),
   );
   presence.start();
@@ -261,6 +286,13 @@ export async function startGateway(deps: Deps, controlBus: ControlBus): Promise<
       }
     }
   }
+
+  // Both ends send heartbeats: a peer that answers no ping for two intervals is gone.
+  const pingMs = config.wsPingIntervalSeconds * 1000;
+  const heartbeat = setInterval(() => {
+    for (const connection of connections) connection.heartbeat(2 * pingMs);
+  }, pingMs);
+  heartbeat.unref();
 
   metrics.gauge('cariosan_ws_connections', 'Open WebSocket connections', () => connections.size);
   metrics.gauge(
@@ -301,6 +333,7 @@ export async function startGateway(deps: Deps, controlBus: ControlBus): Promise<
     async close(graceMs = 10_000) {
       if (draining) return;
       draining = true;
+      clearInterval(heartbeat);
       const received = [...connections].map((connection) => connection.drain());
       await settledWithin(Promise.allSettled(received), graceMs);
       const closed = [...connections].map(
@@ -323,6 +356,10 @@ export async function startGateway(deps: Deps, controlBus: ControlBus): Promise<
       wss.close();
     },
   };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function eventFrame(

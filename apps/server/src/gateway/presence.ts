@@ -1,3 +1,5 @@
+import * as v from 'valibot';
+
 /** The NOTIFY channel nodes gossip presence on. */
 export const PRESENCE_CHANNEL = 'cariosan_presence';
 
@@ -13,11 +15,13 @@ const FLUSH_MS = 100;
 const MAX_PAYLOAD_BYTES = 7_000;
 
 /** One gossip message. `u` holds `workspace\0user` keys. */
-interface Gossip {
-  n: string;
-  k: 'up' | 'down' | 'hello' | 'snapshot' | 'beat' | 'bye';
-  u?: string[];
-}
+/** One gossip message: node id, kind, and `workspace\u0000user` keys for up/down/snapshot. */
+const Gossip = v.strictObject({
+  n: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+  k: v.picklist(['up', 'down', 'hello', 'snapshot', 'beat', 'bye']),
+  u: v.optional(v.array(v.pipe(v.string(), v.maxLength(300)))),
+});
+type Gossip = v.InferOutput<typeof Gossip>;
 
 export interface PresenceOptions {
   nodeId: string;
@@ -116,14 +120,15 @@ export class Presence {
 
   /** Applies a gossip payload from any node (its own are ignored). */
   receive(payload: string): void {
-    let gossip: Gossip;
+    let parsed: v.SafeParseResult<typeof Gossip>;
     try {
-      gossip = JSON.parse(payload) as Gossip;
+      parsed = v.safeParse(Gossip, JSON.parse(payload));
     } catch {
       return;
     }
-    if (typeof gossip?.n !== 'string' || gossip.n === this.options.nodeId) return;
-    const users = Array.isArray(gossip.u) ? gossip.u.filter((u) => typeof u === 'string') : [];
+    if (!parsed.success || parsed.output.n === this.options.nodeId) return;
+    const gossip = parsed.output;
+    const users = gossip.u ?? [];
     switch (gossip.k) {
       case 'hello':
         this.#node(gossip.n);

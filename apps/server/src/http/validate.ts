@@ -1,10 +1,14 @@
+import { jsonInputIssue } from '@cariosan/protocol';
 import type { Context } from 'hono';
 import * as v from 'valibot';
 import { ApiError } from './errors';
 
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
 /**
- * Reads a JSON body and validates it with a protocol schema. Malformed JSON is `invalid_json`;
- * a schema failure is `invalid_request` naming the first failing field.
+ * Reads a JSON object body and validates it with a protocol schema. Bytes that are not UTF-8
+ * and malformed JSON are `invalid_json`; anything but an object (`[]`, `"x"`, `null`) is
+ * `invalid_request`; a schema failure is `invalid_request` naming the first failing field.
  *
  * @example
  * const body = await readJson(c, CreateChannelBody);
@@ -17,20 +21,29 @@ export async function readJson<S extends v.GenericSchema>(
   if (!/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
     throw new ApiError('unsupported_media_type', 'Send the body as application/json');
   }
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new ApiError('invalid_json', 'The body is not valid UTF-8');
+  }
   let raw: unknown;
   try {
-    const text = await c.req.text();
     raw = JSON.parse(text);
-  } catch (error) {
-    if (error instanceof ApiError) throw error;
+  } catch {
     throw new ApiError('invalid_json', 'The body is not valid JSON');
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ApiError('invalid_request', 'The body must be a JSON object');
   }
   return parseInput(schema, raw);
 }
 
 /**
  * Validates any input (body, query, params) with a schema, throwing `invalid_request` that
- * names the failing field.
+ * names the failing field. Before the schema, every string is checked for what PostgreSQL
+ * cannot store (NUL, lone surrogates) and nesting is bounded, whatever the schema says.
  *
  * @example
  * const query = parseInput(ListQuery, c.req.query());
@@ -40,6 +53,12 @@ export function parseInput<S extends v.GenericSchema>(
   input: unknown,
   name?: string,
 ): v.InferOutput<S> {
+  const unstorable = jsonInputIssue(input);
+  if (unstorable) {
+    const field = unstorable.field || name;
+    const message = field ? `${field}: ${unstorable.message}` : unstorable.message;
+    throw new ApiError('invalid_request', message, field ? { field } : {});
+  }
   const result = v.safeParse(schema, input, { abortEarly: true });
   if (result.success) return result.output;
   const issue = result.issues[0];

@@ -1,3 +1,4 @@
+import { jsonInputIssue } from '@cariosan/protocol';
 import { ApiError } from '../http/errors';
 
 /**
@@ -24,6 +25,7 @@ export function decodeCursor(cursor: string, length: number): Array<string | num
     if (
       Array.isArray(value) &&
       value.length === length &&
+      !jsonInputIssue(value) &&
       value.every((item) => item === null || typeof item === 'string' || typeof item === 'number')
     ) {
       return value;

@@ -37,4 +37,17 @@ describe('createLogger', () => {
     expect(entry.nested.api_secret).toBe('[redacted]');
     expect(entry.error.message).toBe('boom [redacted]');
   });
+
+  it('leaves a long run of token-like text without a token as it is', () => {
+    const { lines, logger } = collect();
+    const hostile = '-eyJ'.repeat(4_000);
+    logger.info(hostile);
+    expect(JSON.parse(lines[0]!).msg).toBe(hostile);
+  });
+
+  it('keeps text that only looks like part of a token', () => {
+    const { lines, logger } = collect();
+    logger.info('path /v1/users/eyJ-not.a-token and ask_live_now');
+    expect(JSON.parse(lines[0]!).msg).toBe('path /v1/users/eyJ-not.a-token and ask_live_now');
+  });
 });

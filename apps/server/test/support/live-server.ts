@@ -1,8 +1,7 @@
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Cariosan } from '@cariosan/node';
-import { serve } from '@hono/node-server';
 import { type Gateway, startGateway } from '../../src/gateway/gateway';
+import { listenHttp } from '../../src/http/http-server';
 import type { RevealedCredentials } from '../../src/workspaces/workspace.service';
 import { createTestServer, type TestServer } from './test-server';
 
@@ -26,10 +25,11 @@ export interface LiveServer extends TestServer {
  */
 export async function startLiveServer(env: Record<string, string> = {}): Promise<LiveServer> {
   const base = await createTestServer(env);
-  const http = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: base.app.fetch, port: 0, hostname: '127.0.0.1' }, () =>
-      resolve(s as Server),
-    ) as Server;
+  const http = await listenHttp(base.app.fetch, {
+    port: 0,
+    hostname: '127.0.0.1',
+    maxConnections: base.deps.config.maxConnections,
+    requestTimeoutMs: base.deps.config.httpRequestTimeoutSeconds * 1000,
   });
   const gateway = await startGateway(base.deps, base.controlBus);
   http.on('upgrade', gateway.handleUpgrade);

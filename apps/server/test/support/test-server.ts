@@ -39,7 +39,7 @@ export async function createTestServer(env: Record<string, string> = {}): Promis
   const testDb = await createTestDatabase();
   const logLines: string[] = [];
   const config = loadConfig({
-    CARIOSAN_MASTER_KEY: randomBytes(32).toString('base64'),
+    CARIOSAN_MASTER_KEY: (testDb.masterKey ?? randomBytes(32)).toString('base64'),
     LOG_LEVEL: 'debug',
     ...env,
   });
@@ -50,6 +50,7 @@ export async function createTestServer(env: Record<string, string> = {}): Promis
     keyStore: deps.keyStore,
     serverAuth: deps.serverAuth,
     logger,
+    metrics: deps.metrics,
   });
   const app = createApp(deps);
   const control = controlApp(deps, 'test');
