@@ -27,6 +27,13 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads CARIOS_JWT_TTL_HOURS as a cap in hours, decimals allowed, as the SDK does', () => {
+    expect(loadConfig({ CARIOS_JWT_TTL_HOURS: '0.5' }).jwtTtlHours).toBe(0.5);
+    for (const bad of ['0', '-1', 'abc', 'Infinity']) {
+      expect(() => loadConfig({ CARIOS_JWT_TTL_HOURS: bad })).toThrow(/CARIOS_JWT_TTL_HOURS/);
+    }
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', CARIOS_JWT_TTL_HOURS: '2' })).toMatchObject({
       databaseUrl: undefined,

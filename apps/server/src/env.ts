@@ -30,8 +30,11 @@ const EnvSchema = v.object({
   HOST: v.optional(v.string(), '0.0.0.0'),
   CARIOSAN_MASTER_KEY: v.optional(v.string()),
   CARIOS_JWT_TTL_HOURS: v.pipe(
-    positiveInt('CARIOS_JWT_TTL_HOURS', 24),
-    v.minValue(1, 'CARIOS_JWT_TTL_HOURS must be at least 1'),
+    v.optional(v.string(), '24'),
+    v.transform(Number),
+    v.number('CARIOS_JWT_TTL_HOURS must be a number of hours'),
+    v.check(Number.isFinite, 'CARIOS_JWT_TTL_HOURS must be a number of hours'),
+    v.minValue(1 / 60, 'CARIOS_JWT_TTL_HOURS must be at least 1/60 (one minute)'),
   ),
   LOG_LEVEL: v.optional(LogLevel, 'info'),
   CARIOSAN_RATE_LIMIT: positiveInt('CARIOSAN_RATE_LIMIT', 0),

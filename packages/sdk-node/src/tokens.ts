@@ -13,10 +13,11 @@ import { assertServerCredentials } from './assert-credentials';
 import { deriveUserTokenKeys, type UserTokenKeys } from './keys';
 
 /**
- * The env var self-hosters set to change the default token lifetime, in hours.
+ * The env var self-hosters set to cap token lifetime, in hours (decimals allowed): the same
+ * meaning as on the server, which refuses a token after `min(exp, iat + cap)`.
  *
  * @example
- * process.env[USER_TOKEN_TTL_ENV] = '1'; // tokens now last one hour by default
+ * process.env[USER_TOKEN_TTL_ENV] = '1'; // no token lives longer than an hour
  */
 export const USER_TOKEN_TTL_ENV = 'CARIOS_JWT_TTL_HOURS';
 
@@ -28,8 +29,8 @@ export const USER_TOKEN_TTL_ENV = 'CARIOS_JWT_TTL_HOURS';
  */
 export interface IssueUserTokenOptions {
   /**
-   * Lifetime in seconds, a positive integer up to 30 days. Defaults to
-   * `CARIOS_JWT_TTL_HOURS` hours when that is set to a positive number, else 24 h.
+   * Lifetime in seconds, a positive integer up to 30 days; 24 h when omitted. Either way
+   * capped at `CARIOS_JWT_TTL_HOURS` hours when that is set to a positive number.
    */
   ttlSeconds?: number;
   /** The clock, in milliseconds since the epoch; defaults to `Date.now`. */
@@ -77,13 +78,15 @@ export async function issueUserToken(
 }
 
 /**
- * The lifetime a token gets: `ttlSeconds` when given, else the `CARIOS_JWT_TTL_HOURS`
- * default, else 24 h. Read on every call so a changed environment takes effect.
+ * The lifetime a token gets: `ttlSeconds` when given, else 24 h, capped at
+ * `CARIOS_JWT_TTL_HOURS` hours when that is a positive number. Read on every call so a changed
+ * environment takes effect.
  *
- * @throws TypeError when `ttlSeconds` is not an integer; RangeError when a lifetime is not
- * between 1 second and 30 days.
+ * @throws TypeError when `ttlSeconds` is not an integer; RangeError when it is not between 1
+ * second and 30 days.
  * @example
- * resolveTtlSeconds(undefined); // 86400 unless CARIOS_JWT_TTL_HOURS is set
+ * resolveTtlSeconds(undefined); // 86400, or less under CARIOS_JWT_TTL_HOURS
+ * resolveTtlSeconds(3 * 3600); // 7200 with CARIOS_JWT_TTL_HOURS=2
  */
 export function resolveTtlSeconds(ttlSeconds: number | undefined): number {
   if (ttlSeconds !== undefined) {
@@ -97,19 +100,12 @@ export function resolveTtlSeconds(ttlSeconds: number | undefined): number {
         `ttlSeconds must be between 1 and ${MAX_USER_TOKEN_TTL_SECONDS} (30 days), got ${ttlSeconds}`,
       );
     }
-    return ttlSeconds;
   }
+  const wanted = ttlSeconds ?? DEFAULT_USER_TOKEN_TTL_SECONDS;
   const raw = process.env[USER_TOKEN_TTL_ENV]?.trim();
   const hours = raw ? Number(raw) : Number.NaN;
-  if (!Number.isFinite(hours) || hours <= 0) return DEFAULT_USER_TOKEN_TTL_SECONDS;
-  const seconds = Math.max(1, Math.round(hours * 3600));
-  if (seconds > MAX_USER_TOKEN_TTL_SECONDS) {
-    // Throwing beats silently issuing tokens that live shorter than the operator asked for.
-    throw new RangeError(
-      `${USER_TOKEN_TTL_ENV}=${raw} is longer than the ${MAX_USER_TOKEN_TTL_SECONDS / 3600} h maximum`,
-    );
-  }
-  return seconds;
+  if (!Number.isFinite(hours) || hours <= 0) return wanted;
+  return Math.min(wanted, Math.max(1, Math.floor(hours * 3600)));
 }
 
 /**
