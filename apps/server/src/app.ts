@@ -1,14 +1,14 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { HTTPException } from 'hono/http-exception';
 import { controlRoutes } from './control/control-routes';
 import type { Deps } from './deps';
 import type { AppEnv } from './http/app-env';
-import { ApiError, errorResponse } from './http/errors';
+import { errorResponse } from './http/errors';
 import { discardBody } from './http/http-server';
 import { adminKey } from './http/middleware/admin-key';
 import { authenticate } from './http/middleware/authenticate';
+import { knownRoutes } from './http/middleware/known-routes';
 import { rateLimit } from './http/middleware/rate-limit';
 import { requestContext } from './http/middleware/request-context';
 import { channelRoutes } from './http/routes/channels';
@@ -18,6 +18,7 @@ import { openApiRoutes } from './http/routes/openapi';
 import { userRoutes } from './http/routes/users';
 import { webhookRoutes } from './http/routes/webhooks';
 import { workspaceRoutes } from './http/routes/workspace';
+import { AppError, toAppError } from './lib/errors';
 
 /** Largest JSON body accepted: a message is ≤ 8 KB, so 1 MiB leaves room for batches. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -43,7 +44,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
       // Answering while the client still uploads, then closing, resets the connection under
       // it and many clients (undici) report the reset, not the 413: let the upload finish.
       await discardBody(c.req.raw.body, DISCARD_BYTES, DISCARD_MS);
-      throw new ApiError('payload_too_large', `Body exceeds ${MAX_BODY_BYTES} bytes`, {
+      throw new AppError('payload_too_large', `Body exceeds ${MAX_BODY_BYTES} bytes`, {
         headers: { Connection: 'close' },
       });
     },
@@ -68,6 +69,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
       }),
     );
   }
+  // 404 and 405 come from the route table, before any credential is looked at.
+  v1.use(knownRoutes());
   // The API description is public: it holds no workspace data.
   v1.route('/', openApiRoutes());
   v1.use(limitBody);
@@ -92,16 +95,14 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   }
 
   app.notFound((c) =>
-    errorResponse(c, new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`)),
+    errorResponse(c, new AppError('not_found', `No route for ${c.req.method} ${c.req.path}`)),
   );
   app.onError((error, c) => {
-    if (error instanceof ApiError) return errorResponse(c, error);
-    if (error instanceof HTTPException && error.status < 500) {
-      const code = error.status === 413 ? 'payload_too_large' : 'invalid_request';
-      return errorResponse(c, new ApiError(code, error.message || 'Bad request'));
+    const appError = toAppError(error);
+    if (appError.code === 'internal_error') {
+      deps.logger.error('unhandled error', { request_id: c.get('requestId'), error });
     }
-    deps.logger.error('unhandled error', { request_id: c.get('requestId'), error });
-    return errorResponse(c, new ApiError('internal_error', 'Internal error'));
+    return errorResponse(c, appError);
   });
   return app;
 }

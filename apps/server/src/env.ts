@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import * as v from 'valibot';
 import { type Cidr, parseCidrList } from './lib/cidr';
+import { invalidInput } from './lib/errors';
 import { parseAllowEntry } from './webhooks/allow-list';
 
 const LogLevel = v.picklist(['debug', 'info', 'warn', 'error', 'silent']);
@@ -33,7 +34,10 @@ const EnvSchema = v.object({
     v.optional(v.string(), '24'),
     v.transform(Number),
     v.number('CARIOS_JWT_TTL_HOURS must be a number of hours'),
-    v.check(Number.isFinite, 'CARIOS_JWT_TTL_HOURS must be a number of hours'),
+    v.check(
+      (hours: number) => Number.isFinite(hours),
+      'CARIOS_JWT_TTL_HOURS must be a number of hours',
+    ),
     v.minValue(1 / 60, 'CARIOS_JWT_TTL_HOURS must be at least 1/60 (one minute)'),
   ),
   LOG_LEVEL: v.optional(LogLevel, 'info'),
@@ -176,10 +180,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   );
   const result = v.safeParse(EnvSchema, present);
   if (!result.success) {
-    const lines = result.issues.map((issue) => {
-      const key = issue.path?.map((item) => String(item.key)).join('.') ?? '';
-      return `${key}: ${issue.message}`;
-    });
+    const lines = result.issues.map((issue) => invalidInput(issue).message);
     throw new ConfigError(`Invalid environment:\n  ${lines.join('\n  ')}`);
   }
   const out = result.output;

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { Cariosan } from '@cariosan/node';
 import { CLOSE_CODES, MAX_FRAME_BYTES } from '@cariosan/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +54,36 @@ describe('connect', () => {
     const answer = await early.request({ type: 'ping' });
     expect(answer).toMatchObject({ type: 'error', error: { code: 'unauthorized' } });
     expect((await early.closed).code).toBe(CLOSE_CODES.invalid_frame);
+  });
+
+  it('refuses an upgrade it cannot serve with SPEC error JSON and a request id', async () => {
+    const answer = async (path: string, headers: Record<string, string> = {}) => {
+      const url = new URL(server.wsUrl);
+      const socket = connect(Number(url.port), url.hostname);
+      const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra.join('')}\r\n`,
+      );
+      let text = '';
+      socket.on('data', (chunk) => {
+        text += chunk.toString();
+      });
+      await new Promise((resolve) => socket.on('close', resolve));
+      const [head, body] = text.split('\r\n\r\n');
+      return { status: Number(head!.split(' ')[1]), head: head!, body: JSON.parse(body!) };
+    };
+    const missing = await answer('/v1/nope');
+    expect(missing.status).toBe(404);
+    expect(missing.head).toMatch(/X-Request-Id: req_/);
+    expect(missing.body.error).toMatchObject({ code: 'not_found' });
+    const offered = await answer('/v1/ws', {
+      'Sec-WebSocket-Protocol': 'graphql-ws',
+      'X-Request-Id': 'mine-1',
+    });
+    expect(offered.status).toBe(400);
+    expect(offered.head).toMatch(/X-Request-Id: mine-1/);
+    expect(offered.body.error).toMatchObject({ code: 'invalid_request', request_id: 'mine-1' });
   });
 
   it('closes 4002 on an expired token', async () => {

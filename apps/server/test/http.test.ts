@@ -33,6 +33,40 @@ describe('HTTP basics', () => {
     expect(await errorOf(response)).toMatchObject({ code: 'not_found' });
   });
 
+  it('answers unknown /v1 paths 404 and known paths with another method 405 with Allow, before authentication', async () => {
+    for (const path of ['/v1/nope', '/v1/users/alice/nope', '/v1/channels/x/messages/y/z/w']) {
+      const response = await server.app.request(path);
+      expect(response.status).toBe(404);
+      expect(await errorOf(response)).toMatchObject({ code: 'not_found' });
+    }
+    const put = await server.app.request('/v1/openapi.json', { method: 'PUT' });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, HEAD');
+    expect(await errorOf(put)).toMatchObject({ code: 'method_not_allowed' });
+    const post = await server.app.request('/v1/users/alice', { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('DELETE, GET, HEAD, PUT');
+    const plainWs = await server.app.request('/v1/ws');
+    expect(plainWs.status).toBe(400);
+    expect((await errorOf(plainWs)).message).toMatch(/WebSocket/);
+    // A known path and method still needs credentials.
+    expect((await server.app.request('/v1/users/alice')).status).toBe(401);
+  });
+
+  it('marks authenticated answers, refusals included, Cache-Control: no-store', async () => {
+    const refused = await server.app.request('/v1/workspace');
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('cache-control')).toBe('no-store');
+    const credentials = await server.createWorkspace();
+    const ok = await server.app.request(
+      '/v1/workspace',
+      { headers: { authorization: bearer(credentials) } },
+      connectionFrom('10.9.0.1'),
+    );
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('cache-control')).toBe('no-store');
+  });
+
   it('gives every response a request id, keeping a sane incoming one and replacing an unsafe one', async () => {
     const own = await server.app.request('/healthz', { headers: { 'x-request-id': 'abc-123' } });
     expect(own.headers.get('x-request-id')).toBe('abc-123');
@@ -44,7 +78,7 @@ describe('HTTP basics', () => {
 
   it('refuses a body over the limit with 413 before authenticating', async () => {
     const response = await server.app.request(
-      '/v1/workspace',
+      '/v1/channels',
       {
         method: 'POST',
         body: 'x'.repeat(1024 * 1024 + 1),

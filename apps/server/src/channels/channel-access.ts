@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { DB, Row } from '../db/database';
 import type { Actor } from '../http/actor';
-import { ApiError } from '../http/errors';
+import { AppError } from '../lib/errors';
 
 type Trx = Transaction<DB>;
 
@@ -28,8 +28,8 @@ export async function loadActingUser(trx: Trx, actor: Actor): Promise<Row<'users
     .where('id', '=', actor.userId)
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
-  if (!user) throw new ApiError('not_found', `No such user: ${actor.userId}`);
-  if (user.banned) throw new ApiError('forbidden', 'This user is banned');
+  if (!user) throw new AppError('not_found', `No such user: ${actor.userId}`);
+  if (user.banned) throw new AppError('forbidden', 'This user is banned');
   return user;
 }
 
@@ -56,7 +56,7 @@ export async function loadVisibleChannel(
     .where('id', '=', channelId);
   if (options.forUpdate) query = query.forUpdate();
   const channel = await query.executeTakeFirst();
-  const notFound = new ApiError('not_found', `No such channel: ${channelId}`);
+  const notFound = new AppError('not_found', `No such channel: ${channelId}`);
   if (!channel) throw notFound;
   const membership = actor.userId
     ? await trx
@@ -68,7 +68,7 @@ export async function loadVisibleChannel(
         .executeTakeFirst()
     : undefined;
   if (actor.privileged) return { channel, membership, user };
-  if (membership?.banned) throw new ApiError('forbidden', 'You are banned from this channel');
+  if (membership?.banned) throw new AppError('forbidden', 'You are banned from this channel');
   if (!membership && channel.type !== 'public') throw notFound;
   return { channel, membership, user };
 }
@@ -81,7 +81,7 @@ export async function loadVisibleChannel(
  */
 export function requireMember(access: ChannelAccess, action: string): Row<'channel_members'> {
   if (access.membership && !access.membership.banned) return access.membership;
-  throw new ApiError('forbidden', `Join the channel to ${action}`);
+  throw new AppError('forbidden', `Join the channel to ${action}`);
 }
 
 /**
@@ -96,5 +96,5 @@ export function requireModerator(access: ChannelAccess, actor: Actor): void {
   if (access.user?.role === 'admin') return;
   const role = access.membership?.role;
   if (role === 'owner' || role === 'moderator') return;
-  throw new ApiError('forbidden', 'Only the channel owner or a moderator may do this');
+  throw new AppError('forbidden', 'Only the channel owner or a moderator may do this');
 }

@@ -14,8 +14,8 @@ import { json } from '../db/json';
 import { withWorkspace } from '../db/scope';
 import { recordEvent } from '../events/outbox';
 import type { Actor } from '../http/actor';
-import { ApiError } from '../http/errors';
 import { decodeCursor, encodeCursor } from '../lib/cursor';
+import { AppError } from '../lib/errors';
 import { toMessage } from '../messages/message.mapper';
 import { toChannel, toMember } from './channel.mapper';
 import * as repo from './channel.repository';
@@ -32,7 +32,7 @@ async function withMembers(trx: Trx, channel: Row<'channels'>): Promise<ChannelW
 async function requireUsers(trx: Trx, workspaceId: string, userIds: string[]): Promise<void> {
   const existing = await repo.existingUserIds(trx, workspaceId, userIds);
   const missing = userIds.find((id) => !existing.has(id));
-  if (missing) throw new ApiError('not_found', `No such user: ${missing}`);
+  if (missing) throw new AppError('not_found', `No such user: ${missing}`);
 }
 
 /** Adds members and records one `member.added` per row actually inserted. */
@@ -50,7 +50,7 @@ async function addMembers(trx: Trx, channel: Row<'channels'>, members: NewMember
 /** The pair's key: user ids cannot contain ':', so the key is unambiguous. */
 function dmKeyOf(memberIds: string[]): string {
   if (memberIds.length !== 2) {
-    throw new ApiError('invalid_request', 'members: a dm has exactly two distinct members', {
+    throw new AppError('invalid_request', 'members: a dm has exactly two distinct members', {
       field: 'members',
     });
   }
@@ -101,7 +101,7 @@ export function createChannel(
       return { result: await withMembers(trx, dm), created: false };
     }
     if (!row)
-      throw new ApiError('conflict', `A channel with id ${body.id} exists`, { field: 'id' });
+      throw new AppError('conflict', `A channel with id ${body.id} exists`, { field: 'id' });
     await repo.insertMemberRows(
       trx,
       workspaceId,
@@ -204,13 +204,13 @@ export function updateMembers(
   const workspaceId = actor.workspaceId;
   const both = body.add.find((id) => body.remove.includes(id));
   if (both) {
-    throw new ApiError('invalid_request', `remove: ${both} is also in add`, { field: 'remove' });
+    throw new AppError('invalid_request', `remove: ${both} is also in add`, { field: 'remove' });
   }
   return withWorkspace(db, workspaceId, async (trx) => {
     const access = await loadVisibleChannel(trx, actor, channelId, { forUpdate: true });
     const { channel } = access;
     if (body.add.length === 0 && body.remove.length === 0) return withMembers(trx, channel);
-    if (channel.type === 'dm') throw new ApiError('forbidden', 'The members of a dm cannot change');
+    if (channel.type === 'dm') throw new AppError('forbidden', 'The members of a dm cannot change');
     const onlySelf = (ids: string[]) => ids.every((id) => id === actor.userId);
     const joins = onlySelf(body.add) && (body.add.length === 0 || channel.type === 'public');
     if (!(joins && onlySelf(body.remove))) requireModerator(access, actor);
@@ -256,7 +256,7 @@ function decodePosition(cursor: string): repo.ChannelListPosition {
   ) {
     return { lastMessageAt, createdAt, id };
   }
-  throw new ApiError('invalid_request', 'cursor: not a cursor this API returned', {
+  throw new AppError('invalid_request', 'cursor: not a cursor this API returned', {
     field: 'cursor',
   });
 }

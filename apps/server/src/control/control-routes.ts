@@ -7,9 +7,10 @@ import {
 import { Hono } from 'hono';
 import type { Deps } from '../deps';
 import type { AppEnv } from '../http/app-env';
-import { ApiError, errorResponse } from '../http/errors';
+import { errorResponse } from '../http/errors';
 import { requestContext } from '../http/middleware/request-context';
 import { parseInput, readJson } from '../http/validate';
+import { AppError, toAppError } from '../lib/errors';
 import type { Failure, Result } from '../lib/result';
 import {
   createWorkspace,
@@ -21,7 +22,7 @@ import {
 
 function unwrap<T>(result: Result<T, Failure>): T {
   if (result.ok) return result.value;
-  throw new ApiError(
+  throw new AppError(
     result.error.code,
     result.error.message,
     result.error.field ? { field: result.error.field } : {},
@@ -73,11 +74,11 @@ export function controlRoutes(deps: Deps, actor: string): Hono<AppEnv> {
     deps.logger.info('workspace deleted', { workspace_id: id, actor });
     return c.json(deleted);
   });
-  app.notFound((c) => errorResponse(c, new ApiError('not_found', 'No such control route')));
+  app.notFound((c) => errorResponse(c, new AppError('not_found', 'No such control route')));
   app.onError((error, c) => {
-    if (error instanceof ApiError) return errorResponse(c, error);
-    deps.logger.error('control route failed', { error });
-    return errorResponse(c, new ApiError('internal_error', 'Internal error'));
+    const appError = toAppError(error);
+    if (appError.code === 'internal_error') deps.logger.error('control route failed', { error });
+    return errorResponse(c, appError);
   });
   return app;
 }

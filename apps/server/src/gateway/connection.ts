@@ -4,7 +4,6 @@ import {
   ClientFrame,
   type CloseReason,
   CONNECT_TIMEOUT_SECONDS,
-  type ErrorCode,
   jsonInputIssue,
   MAX_FRAME_BYTES,
   type SessionInfo,
@@ -17,7 +16,7 @@ import { loadVisibleChannel } from '../channels/channel-access';
 import { withWorkspace } from '../db/scope';
 import type { Deps } from '../deps';
 import type { Actor } from '../http/actor';
-import { ApiError } from '../http/errors';
+import { AppError, errorFields, invalidInput, toAppError } from '../lib/errors';
 import type { RateLimiter } from '../lib/rate-limiter';
 import { sendMessage } from '../messages/message.service';
 import { markRead } from '../messages/reaction-read.service';
@@ -223,11 +222,14 @@ export class Connection {
       ? data.reduce((sum, part) => sum + part.length, 0)
       : data.byteLength;
     if (size > MAX_FRAME_BYTES) {
-      this.#invalid(null, 'payload_too_large', `Frames are limited to ${MAX_FRAME_BYTES} bytes`);
+      this.#invalid(
+        null,
+        new AppError('payload_too_large', `Frames are limited to ${MAX_FRAME_BYTES} bytes`),
+      );
       return;
     }
     if (isBinary) {
-      this.#invalid(null, 'invalid_request', 'Frames are JSON text, not binary');
+      this.#invalid(null, new AppError('invalid_request', 'Frames are JSON text, not binary'));
       return;
     }
     const text = Array.isArray(data)
@@ -237,7 +239,7 @@ export class Connection {
     try {
       raw = JSON.parse(text);
     } catch {
-      this.#invalid(null, 'invalid_json', 'Frame is not valid JSON');
+      this.#invalid(null, new AppError('invalid_json', 'Frame is not valid JSON'));
       return;
     }
     const id = requestIdOf(raw);
@@ -248,19 +250,18 @@ export class Connection {
     const issue = jsonInputIssue(raw);
     const parsed = issue ? undefined : v.safeParse(ClientFrame, raw);
     if (!parsed?.success) {
-      const { field, message } = issue ?? validationIssue(parsed!.issues[0]);
-      this.#invalid(id, 'invalid_request', field ? `${field}: ${message}` : message, field);
+      this.#invalid(id, invalidInput(issue ?? parsed!.issues[0]));
       if (beforeConnect) this.close('invalid_frame', 'The first frame must be a valid connect');
       return;
     }
     this.#invalidFrames = 0;
     const frame = parsed.output;
     if (this.#draining) {
-      this.#reply(id, undefined, new ApiError('service_unavailable', 'Server restarting'));
+      this.#reply(id, undefined, new AppError('service_unavailable', 'Server restarting'));
       return;
     }
     if (beforeConnect && frame.type !== 'connect') {
-      this.#reply(id, undefined, new ApiError('unauthorized', 'Send connect first'));
+      this.#reply(id, undefined, new AppError('unauthorized', 'Send connect first'));
       this.close('invalid_frame', 'The first frame must be connect');
       return;
     }
@@ -318,11 +319,11 @@ export class Connection {
       case 'typing': {
         const sub = this.subscriptions.get(frame.channel_id);
         if (!sub) {
-          throw new ApiError('invalid_request', 'channel_id: subscribe to the channel first', {
+          throw new AppError('invalid_request', 'channel_id: subscribe to the channel first', {
             field: 'channel_id',
           });
         }
-        if (!sub.member) throw new ApiError('forbidden', 'Join the channel to type in it');
+        if (!sub.member) throw new AppError('forbidden', 'Join the channel to type in it');
         if (frame.state === 'start') this.context.typing.start(this, frame.channel_id);
         else this.context.typing.stop(this, frame.channel_id);
         return { channel_id: frame.channel_id };
@@ -358,24 +359,24 @@ export class Connection {
       maxLifetimeSeconds: deps.config.jwtTtlHours * 3600,
       now: deps.now,
     });
-    if (!result.ok) throw new ApiError(result.error.code, result.error.message);
+    if (!result.ok) throw new AppError(result.error.code, result.error.message);
     return result.value;
   }
 
   async #connect(token: string): Promise<Handled | undefined> {
-    if (this.#principal) throw new ApiError('invalid_request', 'Already connected');
+    if (this.#principal) throw new AppError('invalid_request', 'Already connected');
     let principal: UserPrincipal;
     try {
       principal = await this.#verify(token);
     } catch (error) {
       this.#connecting = false;
-      const code = error instanceof ApiError ? error.code : 'unauthorized';
+      const code = error instanceof AppError ? error.code : 'unauthorized';
       this.#reply(null, undefined, error);
       this.close(code === 'token_expired' ? 'token_expired' : 'unauthorized');
       return undefined;
     }
     if (principal.banned) {
-      this.#reply(null, undefined, new ApiError('forbidden', 'This user is banned'));
+      this.#reply(null, undefined, new AppError('forbidden', 'This user is banned'));
       this.close('user_banned');
       return undefined;
     }
@@ -392,7 +393,7 @@ export class Connection {
   async #refresh(token: string): Promise<Handled> {
     const principal = await this.#verify(token);
     if (principal.workspaceId !== this.workspaceId || principal.userId !== this.userId) {
-      throw new ApiError('unauthorized', 'A refreshed token must be for the same user');
+      throw new AppError('unauthorized', 'A refreshed token must be for the same user');
     }
     this.#principal = principal;
     this.#scheduleExpiry();
@@ -431,7 +432,7 @@ export class Connection {
     const existing = this.subscriptions.get(channelId);
     if (existing) hub.unsubscribe(this, existing);
     if (this.subscriptions.size >= MAX_SUBSCRIPTIONS) {
-      throw new ApiError(
+      throw new AppError(
         'invalid_request',
         `A socket follows at most ${MAX_SUBSCRIPTIONS} channels`,
       );
@@ -493,15 +494,15 @@ export class Connection {
     this.#reply(
       id,
       undefined,
-      new ApiError('rate_limited', 'Too many frames; slow down', {
+      new AppError('rate_limited', 'Too many frames; slow down', {
         retryAfterSeconds: refused.retryAfterSeconds,
       }),
     );
     return false;
   }
 
-  #invalid(id: string | null, code: ErrorCode, message: string, field?: string): void {
-    this.#reply(id, undefined, new ApiError(code, message, field ? { field } : {}));
+  #invalid(id: string | null, error: AppError): void {
+    this.#reply(id, undefined, error);
     this.#invalidFrames += 1;
     if (this.#invalidFrames >= MAX_INVALID_FRAMES) this.close('invalid_frame');
   }
@@ -512,26 +513,15 @@ export class Connection {
       this.ws.send(JSON.stringify({ type: 'ack', id, result }));
       return;
     }
-    let body: { code: ErrorCode; message: string; field?: string; retry_after?: number };
-    if (error instanceof ApiError) {
-      body = { code: error.code, message: error.message };
-      if (error.options.field) body.field = error.options.field;
-      if (error.options.retryAfterSeconds !== undefined)
-        body.retry_after = Math.max(1, Math.ceil(error.options.retryAfterSeconds));
-    } else {
+    const appError = toAppError(error);
+    if (appError.code === 'internal_error') {
       this.context.deps.logger.error('websocket request failed', {
         connection_id: this.id,
         error: error instanceof Error ? error.message : String(error),
       });
-      body = { code: 'internal_error', message: 'Internal error' };
     }
-    this.ws.send(JSON.stringify({ type: 'error', id, error: body }));
+    this.ws.send(JSON.stringify({ type: 'error', id, error: errorFields(appError) }));
   }
-}
-
-/** The field path and message of a schema issue. */
-function validationIssue(issue: v.BaseIssue<unknown>): { field: string; message: string } {
-  return { field: v.getDotPath(issue) ?? '', message: issue.message };
 }
 
 function requestIdOf(raw: unknown): string | null {

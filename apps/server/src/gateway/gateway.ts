@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { ERROR_STATUS } from '@cariosan/protocol';
+import { ulid } from 'ulidx';
 import { WebSocketServer } from 'ws';
 import type { ControlBus } from '../control/control-bus';
 import type { ControlEvent } from '../control/control-events';
@@ -13,6 +15,7 @@ import {
   payloadMatches,
   type WireEvent,
 } from '../events/event-wire';
+import { AppError, errorFields } from '../lib/errors';
 import { RateLimiter } from '../lib/rate-limiter';
 import { settledWithin } from '../lib/time';
 import { Connection, type GatewayContext } from './connection';
@@ -308,8 +311,20 @@ export async function startGateway(deps: Deps, controlBus: ControlBus): Promise<
     clientTracking: false,
   });
 
-  function refuse(socket: Duplex, status: string): void {
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  /** A refused upgrade gets SPEC's error body and a request id, like any other answer. */
+  function refuse(request: IncomingMessage, socket: Duplex, error: AppError): void {
+    const incoming = request.headers['x-request-id'];
+    const requestId =
+      typeof incoming === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(incoming)
+        ? incoming
+        : `req_${ulid()}`;
+    const body = JSON.stringify({ error: { ...errorFields(error), request_id: requestId } });
+    const status = ERROR_STATUS[error.code];
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n` +
+        `Content-Type: application/json\r\nX-Request-Id: ${requestId}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
   }
 
   return {
@@ -319,10 +334,28 @@ export async function startGateway(deps: Deps, controlBus: ControlBus): Promise<
     },
     handleUpgrade(request, socket, head) {
       const path = (request.url ?? '').split('?')[0];
-      if (path !== WS_PATH) return refuse(socket, '404 Not Found');
-      if (draining) return refuse(socket, '503 Service Unavailable');
+      if (path !== WS_PATH) {
+        return refuse(request, socket, new AppError('not_found', `No WebSocket at ${path}`));
+      }
+      if (draining) {
+        return refuse(
+          request,
+          socket,
+          new AppError('service_unavailable', 'Server restarting', { retryAfterSeconds: 1 }),
+        );
+      }
       if (!originAllowed(request.headers.origin, config.corsOrigins)) {
-        return refuse(socket, '403 Forbidden');
+        return refuse(request, socket, new AppError('forbidden', 'This Origin may not connect'));
+      }
+      if (request.headers['sec-websocket-protocol'] !== undefined) {
+        // Cariosan speaks plain JSON frames; agreeing to an unknown subprotocol would mislead.
+        return refuse(
+          request,
+          socket,
+          new AppError('invalid_request', 'No WebSocket subprotocol is spoken here: offer none', {
+            field: 'Sec-WebSocket-Protocol',
+          }),
+        );
       }
       wss.handleUpgrade(request, socket, head, (ws) => {
         const connection = new Connection(ws, context);

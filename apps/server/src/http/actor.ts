@@ -1,5 +1,5 @@
+import { AppError } from '../lib/errors';
 import type { Principal } from './app-env';
-import { ApiError } from './errors';
 
 /**
  * Who a request acts as. A user JWT acts as its user. The server key pair acts on the whole
@@ -18,12 +18,12 @@ export type Actor =
  * const actor = resolveActor(c.get('auth'), body.user_id);
  */
 export function resolveActor(principal: Principal | undefined, userId: string | undefined): Actor {
-  if (!principal) throw new ApiError('unauthorized', 'Not authenticated');
+  if (!principal) throw new AppError('unauthorized', 'Not authenticated');
   if (principal.kind === 'server') {
     return { kind: 'server', workspaceId: principal.workspaceId, userId, privileged: true };
   }
   if (userId !== undefined && userId !== principal.userId) {
-    throw new ApiError('forbidden', 'user_id is for server callers; a user acts only as themself', {
+    throw new AppError('forbidden', 'user_id is for server callers; a user acts only as themself', {
       field: 'user_id',
     });
   }
@@ -43,7 +43,7 @@ export function resolveActor(principal: Principal | undefined, userId: string | 
  */
 export function requireActingUser(actor: Actor, action: string): string {
   if (actor.userId) return actor.userId;
-  throw new ApiError(
+  throw new AppError(
     'invalid_request',
     `user_id is required for ${action} with the server key pair`,
     {
@@ -60,6 +60,6 @@ export function requireActingUser(actor: Actor, action: string): string {
  */
 export function requireServer(principal: Principal | undefined): void {
   if (principal?.kind !== 'server') {
-    throw new ApiError('forbidden', 'This route needs the server key pair');
+    throw new AppError('forbidden', 'This route needs the server key pair');
   }
 }

@@ -1,56 +1,24 @@
-import { ERROR_STATUS, type ErrorBody, type ErrorCode } from '@cariosan/protocol';
+import { ERROR_STATUS, type ErrorBody } from '@cariosan/protocol';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { type AppError, errorFields } from '../lib/errors';
 
 /**
- * An expected failure with a code from the protocol's closed union. Thrown by routes and
- * middleware, turned into SPEC's error body by `errorResponse`.
+ * Writes SPEC's `{"error":{"code","message","request_id","field"?}}` with the code's status
+ * and headers (`Retry-After`, `WWW-Authenticate`, the error's own): the only place that maps
+ * an error to HTTP. The public API, the admin API and the control socket all answer with it.
  *
  * @example
- * throw new ApiError('not_found', 'No such channel');
+ * return errorResponse(c, new AppError('unauthorized', 'Missing credentials'));
  */
-export class ApiError extends Error {
-  override name = 'ApiError';
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly options: {
-      field?: string;
-      retryAfterSeconds?: number;
-      headers?: Record<string, string>;
-    } = {},
-  ) {
-    super(message);
-  }
-
-  get status(): number {
-    return ERROR_STATUS[this.code];
-  }
-}
-
-/**
- * Writes `{"error":{"code","message","request_id"}}` with the code's status: the only place
- * that maps an error code to HTTP.
- *
- * @example
- * return errorResponse(c, new ApiError('unauthorized', 'Missing credentials'));
- */
-export function errorResponse(c: Context, error: ApiError): Response {
+export function errorResponse(c: Context, error: AppError): Response {
   const requestId = (c.get('requestId') as string | undefined) ?? 'unknown';
-  const body: ErrorBody = {
-    error: {
-      code: error.code,
-      message: error.message,
-      request_id: requestId,
-      ...(error.options.field ? { field: error.options.field } : {}),
-    },
-  };
+  const { retry_after: retryAfter, ...fields } = errorFields(error);
+  const body: ErrorBody = { error: { ...fields, request_id: requestId } };
   for (const [name, value] of Object.entries(error.options.headers ?? {})) c.header(name, value);
-  if (error.options.retryAfterSeconds !== undefined) {
-    c.header('Retry-After', String(Math.max(1, Math.ceil(error.options.retryAfterSeconds))));
-  }
+  if (retryAfter !== undefined) c.header('Retry-After', String(retryAfter));
   if (error.code === 'unauthorized' || error.code === 'token_expired') {
     c.header('WWW-Authenticate', 'Bearer realm="cariosan"');
   }
-  return c.json(body, error.status as ContentfulStatusCode);
+  return c.json(body, ERROR_STATUS[error.code] as ContentfulStatusCode);
 }

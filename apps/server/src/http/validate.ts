@@ -1,7 +1,7 @@
 import { jsonInputIssue } from '@cariosan/protocol';
 import type { Context } from 'hono';
 import * as v from 'valibot';
-import { ApiError } from './errors';
+import { AppError, invalidInput } from '../lib/errors';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
@@ -19,23 +19,23 @@ export async function readJson<S extends v.GenericSchema>(
 ): Promise<v.InferOutput<S>> {
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
-    throw new ApiError('unsupported_media_type', 'Send the body as application/json');
+    throw new AppError('unsupported_media_type', 'Send the body as application/json');
   }
   const bytes = new Uint8Array(await c.req.arrayBuffer());
   let text: string;
   try {
     text = utf8.decode(bytes);
   } catch {
-    throw new ApiError('invalid_json', 'The body is not valid UTF-8');
+    throw new AppError('invalid_json', 'The body is not valid UTF-8');
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new ApiError('invalid_json', 'The body is not valid JSON');
+    throw new AppError('invalid_json', 'The body is not valid JSON');
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ApiError('invalid_request', 'The body must be a JSON object');
+    throw new AppError('invalid_request', 'The body must be a JSON object');
   }
   return parseInput(schema, raw);
 }
@@ -54,15 +54,8 @@ export function parseInput<S extends v.GenericSchema>(
   name?: string,
 ): v.InferOutput<S> {
   const unstorable = jsonInputIssue(input);
-  if (unstorable) {
-    const field = unstorable.field || name;
-    const message = field ? `${field}: ${unstorable.message}` : unstorable.message;
-    throw new ApiError('invalid_request', message, field ? { field } : {});
-  }
+  if (unstorable) throw invalidInput(unstorable, name);
   const result = v.safeParse(schema, input, { abortEarly: true });
   if (result.success) return result.output;
-  const issue = result.issues[0];
-  const field = v.getDotPath(issue) ?? name;
-  const message = field ? `${field}: ${issue.message}` : issue.message;
-  throw new ApiError('invalid_request', message, field ? { field } : {});
+  throw invalidInput(result.issues[0], name);
 }

@@ -1,5 +1,5 @@
 import { jsonInputIssue } from '@cariosan/protocol';
-import { ApiError } from '../http/errors';
+import { AppError } from './errors';
 
 /**
  * Encodes a keyset position as an opaque cursor (base64url JSON), so clients cannot depend on
@@ -33,7 +33,7 @@ export function decodeCursor(cursor: string, length: number): Array<string | num
   } catch {
     // fall through to the error below
   }
-  throw new ApiError('invalid_request', 'cursor: not a cursor this API returned', {
+  throw new AppError('invalid_request', 'cursor: not a cursor this API returned', {
     field: 'cursor',
   });
 }

@@ -12,7 +12,7 @@ import { json } from '../db/json';
 import { withWorkspace } from '../db/scope';
 import { recordEvent } from '../events/outbox';
 import { type Actor, requireActingUser } from '../http/actor';
-import { ApiError } from '../http/errors';
+import { AppError } from '../lib/errors';
 import { toMessage } from './message.mapper';
 import * as repo from './message.repository';
 
@@ -31,7 +31,7 @@ export async function loadMessage(trx: Trx, access: ChannelAccess, messageId: st
     access.channel.id,
     messageId,
   );
-  if (!row) throw new ApiError('not_found', `No such message: ${messageId}`);
+  if (!row) throw new AppError('not_found', `No such message: ${messageId}`);
   return row;
 }
 
@@ -77,9 +77,9 @@ export function sendMessage(
         forUpdate: true,
       });
       if (!parent || parent.deleted_at)
-        throw new ApiError('not_found', `No such message: ${body.parent_id}`);
+        throw new AppError('not_found', `No such message: ${body.parent_id}`);
       if (parent.parent_id) {
-        throw new ApiError('invalid_request', 'parent_id: replies go to the thread root', {
+        throw new AppError('invalid_request', 'parent_id: replies go to the thread root', {
           field: 'parent_id',
         });
       }
@@ -146,7 +146,7 @@ export function listMessages(
 function requireAuthor(actor: Actor, row: Row<'messages'>): void {
   if (actor.userId === undefined && actor.privileged) return;
   if (actor.userId !== row.user_id)
-    throw new ApiError('forbidden', 'Only the author may edit this message');
+    throw new AppError('forbidden', 'Only the author may edit this message');
 }
 
 /**
@@ -166,7 +166,7 @@ export function updateMessage(
 ): Promise<Message> {
   return withWorkspace(db, actor.workspaceId, async (trx) => {
     if (body.text === undefined && body.attachments === undefined) {
-      throw new ApiError('invalid_request', 'text: give text or attachments to change', {
+      throw new AppError('invalid_request', 'text: give text or attachments to change', {
         field: 'text',
       });
     }
@@ -176,7 +176,7 @@ export function updateMessage(
     const text = body.text ?? row.text;
     const attachments = body.attachments ?? (row.attachments as unknown[]);
     if (text.trim().length === 0 && attachments.length === 0) {
-      throw new ApiError('invalid_request', 'text: a message needs text or attachments', {
+      throw new AppError('invalid_request', 'text: a message needs text or attachments', {
         field: 'text',
       });
     }
@@ -185,7 +185,7 @@ export function updateMessage(
       attachments: json(attachments),
       edited_at: sql`now()`,
     });
-    if (!updated) throw new ApiError('conflict', 'The message is deleted');
+    if (!updated) throw new AppError('conflict', 'The message is deleted');
     const message = await withReactions(trx, updated);
     await recordEvent(trx, actor.workspaceId, {
       type: 'message.updated',

@@ -5,7 +5,7 @@ import type { DB } from '../db/database';
 import { withWorkspace } from '../db/scope';
 import { recordEvent } from '../events/outbox';
 import { type Actor, requireActingUser } from '../http/actor';
-import { ApiError } from '../http/errors';
+import { AppError } from '../lib/errors';
 import * as repo from './message.repository';
 import { loadMessage, withReactions } from './message.service';
 
@@ -28,7 +28,7 @@ export function addReaction(
     const access = await loadVisibleChannel(trx, actor, channelId);
     requireMember(access, 'react');
     const row = await loadMessage(trx, access, messageId);
-    if (row.deleted_at) throw new ApiError('conflict', 'The message is deleted');
+    if (row.deleted_at) throw new AppError('conflict', 'The message is deleted');
     const added = await repo.insertReactionRow(trx, actor.workspaceId, messageId, userId, type);
     const message = await withReactions(trx, row);
     if (added) {
@@ -91,7 +91,7 @@ export function markRead(
     requireMember(access, 'mark it read');
     const lastSeq = Number(access.channel.last_seq);
     if (seq > lastSeq) {
-      throw new ApiError('invalid_request', `seq: the channel's newest message is ${lastSeq}`, {
+      throw new AppError('invalid_request', `seq: the channel's newest message is ${lastSeq}`, {
         field: 'seq',
       });
     }

@@ -7,13 +7,13 @@ import { json } from '../db/json';
 import { withWorkspace } from '../db/scope';
 import { recordEvent } from '../events/outbox';
 import type { Actor } from '../http/actor';
-import { ApiError } from '../http/errors';
 import { decodeCursor, encodeCursor } from '../lib/cursor';
+import { AppError } from '../lib/errors';
 import { iso } from '../lib/time';
 import { toUser } from './user.mapper';
 import * as repo from './user.repository';
 
-const notFound = (userId: string) => new ApiError('not_found', `No such user: ${userId}`);
+const notFound = (userId: string) => new AppError('not_found', `No such user: ${userId}`);
 
 /**
  * Creates or updates a user (server key pair); omitted fields keep their values and a deleted

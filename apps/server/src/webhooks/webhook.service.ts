@@ -15,8 +15,8 @@ import type { Kysely } from 'kysely';
 import { ulid } from 'ulidx';
 import type { DB } from '../db/database';
 import { withWorkspace } from '../db/scope';
-import { ApiError } from '../http/errors';
 import { decodeCursor, encodeCursor } from '../lib/cursor';
+import { AppError } from '../lib/errors';
 import type { AddressPolicy } from './address-policy';
 import { loadSigningKeys } from './signing-keys';
 import { toDelivery, toWebhook } from './webhook.mapper';
@@ -30,12 +30,12 @@ export interface WebhookServiceOptions {
   policy: AddressPolicy;
 }
 
-const notFound = (webhookId: string) => new ApiError('not_found', `No such webhook: ${webhookId}`);
+const notFound = (webhookId: string) => new AppError('not_found', `No such webhook: ${webhookId}`);
 
 /** Refuses a URL the address policy refuses; the answer names neither host nor address. */
 async function checkUrl(url: string, options: WebhookServiceOptions): Promise<void> {
   if (await options.policy.check(new URL(url))) return;
-  throw new ApiError(
+  throw new AppError(
     'invalid_request',
     'url: private, loopback and link-local addresses are refused on this server (its operator can allow hosts with CARIOSAN_WEBHOOK_ALLOW_HOSTS)',
     { field: 'url' },
@@ -57,7 +57,7 @@ export async function createWebhook(
   await checkUrl(body.url, options);
   return withWorkspace(db, workspaceId, async (trx) => {
     if ((await repo.countWebhookRows(trx, workspaceId)) >= MAX_WEBHOOKS_PER_WORKSPACE) {
-      throw new ApiError(
+      throw new AppError(
         'conflict',
         `A workspace has at most ${MAX_WEBHOOKS_PER_WORKSPACE} webhooks; delete one first`,
       );
@@ -208,12 +208,12 @@ export function redeliver(
     const webhook = await repo.findWebhookRow(trx, workspaceId, webhookId);
     if (!webhook) throw notFound(webhookId);
     const existing = await repo.findDeliveryRow(trx, workspaceId, webhookId, deliveryId);
-    if (!existing) throw new ApiError('not_found', `No such delivery: ${deliveryId}`);
+    if (!existing) throw new AppError('not_found', `No such delivery: ${deliveryId}`);
     if (!webhook.enabled) {
-      throw new ApiError('conflict', 'The webhook is disabled; enable it to deliver again');
+      throw new AppError('conflict', 'The webhook is disabled; enable it to deliver again');
     }
     const row = await repo.requeueDeliveryRow(trx, workspaceId, webhookId, deliveryId);
-    if (!row) throw new ApiError('conflict', 'An attempt of this delivery is in progress');
+    if (!row) throw new AppError('conflict', 'An attempt of this delivery is in progress');
     return toDelivery(row);
   });
 }
@@ -241,7 +241,7 @@ export async function sendTestEvent(
 ): Promise<WebhookTestResult> {
   const webhook = await getWebhook(deps.db, workspaceId, webhookId);
   const key = (await loadSigningKeys(deps.db, deps.masterKey, [workspaceId])).get(workspaceId);
-  if (!key) throw new ApiError('not_found', 'No such workspace');
+  if (!key) throw new AppError('not_found', 'No such workspace');
   const now = deps.now();
   const eventId = `evt_${ulid(now)}`;
   const body = JSON.stringify({

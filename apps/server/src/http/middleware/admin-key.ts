@@ -2,9 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { FailureLimiter } from '../../auth/failure-limiter';
 import type { Cidr } from '../../lib/cidr';
+import { AppError } from '../../lib/errors';
 import type { AppEnv } from '../app-env';
 import { clientAddress, throttleSubject } from '../client-address';
-import { ApiError } from '../errors';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -30,16 +30,18 @@ export function adminKey(
   const expectedDigest = digest(expected);
   const failures = new FailureLimiter({ max: 10, windowMs: 60_000 }, options.now);
   return async (c, next) => {
+    // Admin answers carry credentials (shown once): no cache may keep them.
+    c.header('Cache-Control', 'no-store');
     const presented = c.req.header('x-admin-key');
     if (presented && timingSafeEqual(digest(presented), expectedDigest)) return next();
     const address = throttleSubject(clientAddress(c, options.trustedProxies));
     const wait = failures.retryAfterMs(address);
     if (wait > 0) {
-      throw new ApiError('rate_limited', 'Too many failed admin authentication attempts', {
+      throw new AppError('rate_limited', 'Too many failed admin authentication attempts', {
         retryAfterSeconds: wait / 1000,
       });
     }
     failures.recordFailure(address);
-    throw new ApiError('unauthorized', 'Missing or wrong X-Admin-Key');
+    throw new AppError('unauthorized', 'Missing or wrong X-Admin-Key');
   };
 }

@@ -2,9 +2,9 @@ import { parseServerCredentials } from '@cariosan/protocol';
 import type { MiddlewareHandler } from 'hono';
 import { verifyUserToken } from '../../auth/user-token';
 import type { Deps } from '../../deps';
+import { AppError } from '../../lib/errors';
 import type { AppEnv } from '../app-env';
 import { clientAddress, throttleSubject } from '../client-address';
-import { ApiError } from '../errors';
 
 /**
  * Requires `Authorization: Bearer <api_key>:<api_secret>` (a backend) or `Bearer <user JWT>`
@@ -16,8 +16,10 @@ import { ApiError } from '../errors';
  */
 export function authenticate(deps: Deps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    // Whatever comes back is one workspace's data (or a refusal): no cache may keep it.
+    c.header('Cache-Control', 'no-store');
     const header = c.req.header('authorization');
-    if (!header) throw new ApiError('unauthorized', 'Missing Authorization header');
+    if (!header) throw new AppError('unauthorized', 'Missing Authorization header');
     const serverCredentials = parseServerCredentials(header);
     if (serverCredentials) {
       const result = await deps.serverAuth.authenticate(
@@ -25,7 +27,7 @@ export function authenticate(deps: Deps): MiddlewareHandler<AppEnv> {
         throttleSubject(clientAddress(c, deps.config.trustedProxies)),
       );
       if (!result.ok) {
-        throw new ApiError(result.error.code, result.error.message, {
+        throw new AppError(result.error.code, result.error.message, {
           retryAfterSeconds:
             result.error.retryAfterMs === undefined ? undefined : result.error.retryAfterMs / 1000,
         });
@@ -35,7 +37,7 @@ export function authenticate(deps: Deps): MiddlewareHandler<AppEnv> {
     }
     const bearer = /^Bearer\s+(eyJ[\w-]*\.[\w-]*\.[\w-]*)$/i.exec(header.trim());
     if (!bearer) {
-      throw new ApiError(
+      throw new AppError(
         'unauthorized',
         'Authorization must be Bearer <api_key>:<api_secret> or Bearer <user token>',
       );
@@ -46,7 +48,7 @@ export function authenticate(deps: Deps): MiddlewareHandler<AppEnv> {
       maxLifetimeSeconds: deps.config.jwtTtlHours * 3600,
       now: deps.now,
     });
-    if (!result.ok) throw new ApiError(result.error.code, result.error.message);
+    if (!result.ok) throw new AppError(result.error.code, result.error.message);
     c.set('auth', result.value);
     return next();
   };

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
+import { AppError } from '../../lib/errors';
 import { RateLimiter } from '../../lib/rate-limiter';
 import type { AppEnv } from '../app-env';
-import { ApiError } from '../errors';
 
 /**
  * CARIOSAN_RATE_LIMIT: requests per second per workspace, counted after authentication.
@@ -22,7 +22,7 @@ export function rateLimit(ratePerSecond: number, now?: () => number): Middleware
       'X-RateLimit-Remaining': String(decision.remaining),
     };
     if (!decision.allowed) {
-      throw new ApiError('rate_limited', 'Rate limit exceeded for this workspace', {
+      throw new AppError('rate_limited', 'Rate limit exceeded for this workspace', {
         retryAfterSeconds: decision.retryAfterSeconds,
         headers,
       });

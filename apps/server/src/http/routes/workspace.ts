@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
+import { AppError } from '../../lib/errors';
 import type { AppEnv } from '../app-env';
-import { ApiError } from '../errors';
 
 /**
  * `GET /v1/workspace`: who the caller is, for either kind of credential. Lets a backend check
@@ -13,7 +13,7 @@ export function workspaceRoutes(): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   routes.get('/workspace', (c) => {
     const auth = c.get('auth');
-    if (!auth) throw new ApiError('unauthorized', 'Not authenticated');
+    if (!auth) throw new AppError('unauthorized', 'Not authenticated');
     return c.json({
       workspace_id: auth.workspaceId,
       api_key: auth.apiKey,
