@@ -21,6 +21,13 @@ export async function serveCommand(config: Config): Promise<number> {
     });
   listen('SIGTERM');
   listen('SIGINT');
+  // The last boundary: every loop and handler has its own, so this should never fire; if it
+  // does, one failed promise is logged, not allowed to end every tenant's sessions.
+  process.on('unhandledRejection', (reason) => {
+    logger.error('unhandled rejection', {
+      error: reason instanceof Error ? reason.message : String(reason),
+    });
+  });
   const server = await startServer(config, { logger });
   if (!config.databaseUrl) {
     logger.info('create a workspace with: pnpm cariosan workspace create --name "My app"', {

@@ -272,17 +272,26 @@ export class Connection {
 
   #enqueue(frame: ClientFrame, chargeOnceConnected: boolean): void {
     if (frame.type === 'connect') this.#connecting = true;
-    const task = this.#queue.then(async () => {
-      if (this.#closing) return;
-      const id = 'id' in frame && frame.id !== undefined ? frame.id : null;
-      if (chargeOnceConnected && !this.#admit(id, 'principal')) return;
-      try {
-        const result = await this.#handle(frame);
-        if (result) this.#reply(id, result);
-      } catch (error) {
-        this.#reply(id, undefined, error);
-      }
-    });
+    const task = this.#queue
+      .then(async () => {
+        if (this.#closing) return;
+        const id = 'id' in frame && frame.id !== undefined ? frame.id : null;
+        if (chargeOnceConnected && !this.#admit(id, 'principal')) return;
+        try {
+          const result = await this.#handle(frame);
+          if (result) this.#reply(id, result);
+        } catch (error) {
+          this.#reply(id, undefined, error);
+        }
+      })
+      .catch((error: unknown) => {
+        // The queue's own boundary: a failure here must not leave a rejected link that stalls
+        // every later request of this socket, or reach the process as an unhandled rejection.
+        this.context.deps.logger.error('websocket request could not be answered', {
+          connection_id: this.id,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      });
     this.#queue = task;
     this.context.inflight.add(task);
     void task.finally(() => this.context.inflight.delete(task));
