@@ -16,6 +16,17 @@ const positiveInt = (name: string, fallback: number) =>
     v.minValue(0, `${name} must not be negative`),
   );
 
+/** A finite number of `unit` (decimals allowed) from `min` to `max`. */
+const amount = (name: string, unit: string, fallback: number, min: number, max = Infinity) =>
+  v.pipe(
+    v.optional(v.string(), String(fallback)),
+    v.transform(Number),
+    v.number(`${name} must be a number of ${unit}`),
+    v.check((value: number) => Number.isFinite(value), `${name} must be a number of ${unit}`),
+    v.minValue(min, `${name} must be at least ${min}`),
+    v.maxValue(max, `${name} must be at most ${max}`),
+  );
+
 const EnvSchema = v.object({
   DATABASE_URL: v.optional(
     v.pipe(v.string(), v.regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL')),
@@ -30,16 +41,8 @@ const EnvSchema = v.object({
   PORT: v.pipe(positiveInt('PORT', 8080), v.maxValue(65535, 'PORT must be at most 65535')),
   HOST: v.optional(v.string(), '0.0.0.0'),
   CARIOSAN_MASTER_KEY: v.optional(v.string()),
-  CARIOS_JWT_TTL_HOURS: v.pipe(
-    v.optional(v.string(), '24'),
-    v.transform(Number),
-    v.number('CARIOS_JWT_TTL_HOURS must be a number of hours'),
-    v.check(
-      (hours: number) => Number.isFinite(hours),
-      'CARIOS_JWT_TTL_HOURS must be a number of hours',
-    ),
-    v.minValue(1 / 60, 'CARIOS_JWT_TTL_HOURS must be at least 1/60 (one minute)'),
-  ),
+  // A cap on token lifetime, as in @cariosan/node; one minute at least.
+  CARIOS_JWT_TTL_HOURS: amount('CARIOS_JWT_TTL_HOURS', 'hours', 24, 1 / 60),
   LOG_LEVEL: v.optional(LogLevel, 'info'),
   CARIOSAN_RATE_LIMIT: positiveInt('CARIOSAN_RATE_LIMIT', 0),
   CARIOSAN_ADMIN_KEY: v.optional(v.string()),
@@ -47,20 +50,9 @@ const EnvSchema = v.object({
   CARIOSAN_WS_USER_FRAME_RATE: positiveInt('CARIOSAN_WS_USER_FRAME_RATE', 100),
   CARIOSAN_WS_MAX_BUFFERED_BYTES: positiveInt('CARIOSAN_WS_MAX_BUFFERED_BYTES', 1024 * 1024),
   CARIOSAN_WS_MAX_SOCKETS_PER_USER: positiveInt('CARIOSAN_WS_MAX_SOCKETS_PER_USER', 20),
-  CARIOSAN_WS_PING_INTERVAL_S: v.pipe(
-    v.optional(v.string(), '25'),
-    v.transform(Number),
-    v.number('CARIOSAN_WS_PING_INTERVAL_S must be a number of seconds'),
-    v.minValue(0.05, 'CARIOSAN_WS_PING_INTERVAL_S must be at least 0.05'),
-    v.maxValue(3600, 'CARIOSAN_WS_PING_INTERVAL_S must be at most 3600'),
-  ),
+  CARIOSAN_WS_PING_INTERVAL_S: amount('CARIOSAN_WS_PING_INTERVAL_S', 'seconds', 25, 0.05, 3600),
   CARIOSAN_MAX_CONNECTIONS: positiveInt('CARIOSAN_MAX_CONNECTIONS', 20_000),
-  CARIOSAN_HTTP_REQUEST_TIMEOUT_S: v.pipe(
-    v.optional(v.string(), '30'),
-    v.transform(Number),
-    v.number('CARIOSAN_HTTP_REQUEST_TIMEOUT_S must be a number of seconds'),
-    v.minValue(0.5, 'CARIOSAN_HTTP_REQUEST_TIMEOUT_S must be at least 0.5'),
-  ),
+  CARIOSAN_HTTP_REQUEST_TIMEOUT_S: amount('CARIOSAN_HTTP_REQUEST_TIMEOUT_S', 'seconds', 30, 0.5),
   CARIOSAN_WEBHOOK_BLOCK_PRIVATE: v.optional(
     v.picklist(['true', 'false', '1', '0'], 'CARIOSAN_WEBHOOK_BLOCK_PRIVATE must be true or false'),
     'true',

@@ -444,9 +444,23 @@ describe('safety', () => {
     await rotatingApi('PUT', '/v1/users/alice', {});
     await rotatingApi('POST', '/v1/channels', { type: 'group', id: 'team', members: ['alice'] });
     await hook('/rotating', ['message.new'], rotatingApi);
-    // The first attempt of the second event is refused, so its retry comes after the rotation.
-    receiver.answer((_, index) =>
-      index === 1 ? { status: 503, headers: { 'retry-after': '1' } } : { status: 204 },
+    // After the first event, the receiver takes only what the new secret signed: attempts of
+    // the straddling event before the rotation are refused and retried, however long the
+    // rotation takes on a busy machine.
+    let rotated: { api_secret: string } | undefined;
+    const signedByNew = (request: (typeof receiver.requests)[number]) => {
+      if (!rotated) return false;
+      try {
+        verifyWebhook(request.body, request.headers, rotated.api_secret);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    receiver.answer((request, index) =>
+      index === 0 || signedByNew(request)
+        ? { status: 204 }
+        : { status: 503, headers: { 'retry-after': '1' } },
     );
     await send('before', 'team', rotatingApi);
     await untilReceived(1);
@@ -456,22 +470,20 @@ describe('safety', () => {
     ).toBe('message.new');
     await send('straddling', 'team', rotatingApi);
     await untilReceived(2);
-    const rotated = await server.rotateSecret(rotating.workspace_id);
-    const newApi = serverApi(server, rotated);
+    const newCredentials = await server.rotateSecret(rotating.workspace_id);
+    rotated = newCredentials;
+    const newApi = serverApi(server, newCredentials);
     // Nodes hear of the rotation through NOTIFY: the new secret works a moment later.
     await expect.poll(async () => (await newApi('GET', '/v1/workspace')).status).toBe(200);
     await send('after', 'team', newApi);
-    await untilReceived(4);
-    for (const request of receiver.requests.slice(2)) {
-      expect(verifyWebhook(request.body, request.headers, rotated.api_secret).id).toBe(
-        request.headers['x-cariosan-event-id'],
-      );
+    const accepted = () => receiver.requests.slice(1).filter(signedByNew);
+    await expect.poll(() => accepted().length, { timeout: 30_000, interval: 50 }).toBe(2);
+    for (const request of accepted()) {
       expect(codeOf(() => verifyWebhook(request.body, request.headers, rotating.api_secret))).toBe(
         'invalid_signature',
       );
     }
-    const texts = receiver.requests
-      .slice(2)
+    const texts = accepted()
       .map((r) => (JSON.parse(r.body) as { data: { message: { text: string } } }).data.message.text)
       .sort();
     expect(texts).toEqual(['after', 'straddling']);

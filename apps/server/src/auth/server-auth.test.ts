@@ -197,4 +197,37 @@ describe('ServerAuthenticator', () => {
     // 1 running + 3 waiting dummies, and the victim's own.
     expect(calls.count).toBeLessThanOrEqual(5);
   });
+
+  it('verifies a rotated secret tried before this node heard of the rotation, once it hears', async () => {
+    const rotating = await server.createWorkspace();
+    const keyStore = new KeyStore(server.deps.database.db);
+    const auth = new ServerAuthenticator({ keyStore });
+    expect((await auth.authenticate(pair(rotating), '10.0.0.9')).ok).toBe(true);
+    const rotated = await server.rotateSecret(rotating.workspace_id);
+    // This node's key store still holds the old hash: the new secret fails here, for now.
+    expect((await auth.authenticate(pair(rotated), '10.0.0.9')).ok).toBe(false);
+    // The control event arrives: both caches drop the key, and the new pair is tried afresh.
+    keyStore.invalidate({ apiKey: rotated.api_key });
+    auth.invalidate({ apiKey: rotated.api_key });
+    expect((await auth.authenticate(pair(rotated), '10.0.0.9')).ok).toBe(true);
+  });
+
+  it('does not remember a failure whose verification raced an invalidation', async () => {
+    const rotating = await server.createWorkspace();
+    const keyStore = new KeyStore(server.deps.database.db);
+    const counter = counting();
+    const auth = new ServerAuthenticator({ keyStore, verifySecret: counter.verify });
+    await keyStore.get(rotating.api_key);
+    const rotated = await server.rotateSecret(rotating.workspace_id);
+    // The new secret is checked against the old hash still cached here…
+    counter.hold();
+    const inFlight = auth.authenticate(pair(rotated), '10.0.0.10');
+    await expect.poll(() => counter.calls.active).toBe(1);
+    // …while the rotation's control event lands.
+    keyStore.invalidate({ apiKey: rotated.api_key });
+    auth.invalidate({ apiKey: rotated.api_key });
+    counter.release();
+    expect((await inFlight).ok).toBe(false);
+    expect((await auth.authenticate(pair(rotated), '10.0.0.10')).ok).toBe(true);
+  });
 });

@@ -71,7 +71,10 @@ export class ServerAuthenticator {
   readonly #keyStore: KeyStore;
   readonly #verifySecret: (secretHash: string, secret: string) => Promise<boolean>;
   readonly #verified: LruMap<string, Verified>;
-  readonly #failed: LruMap<string, true>;
+  /** Failed pairs by fingerprint, with their api_key so a rotation can forget them. */
+  readonly #failed: LruMap<string, { apiKey: string }>;
+  /** Bumped by every invalidation: a verification that straddles one remembers no failure. */
+  #epoch = 0;
   readonly #queue: VerificationQueue;
   readonly #maxWaitingUnknown: number;
   readonly #inflight = new Map<string, Promise<Result<ServerPrincipal, AuthFailure>>>();
@@ -123,6 +126,7 @@ export class ServerAuthenticator {
     credentials: ServerCredentials,
     clientAddress: string,
   ): Promise<Result<ServerPrincipal, AuthFailure>> {
+    const epoch = this.#epoch;
     const record = await this.#keyStore.get(credentials.apiKey);
     const secretHash = record?.secretHash ?? (await dummySecretHash());
     const ran = await this.#queue.run(
@@ -138,7 +142,8 @@ export class ServerAuthenticator {
     // Never verified, so not remembered as failed: it may be the right secret.
     if (!ran.ok) return err(QUEUED_OUT);
     if (!record || !ran.value) {
-      this.#failed.set(id, true);
+      // Checked against a hash that an invalidation may since have replaced: not a verdict.
+      if (epoch === this.#epoch) this.#failed.set(id, { apiKey: credentials.apiKey });
       return err(INVALID);
     }
     // A rotation that landed while argon2 ran must win: re-read (cheap, cached) and compare.
@@ -154,16 +159,21 @@ export class ServerAuthenticator {
     return ok(principal);
   }
 
-  /** Drops cached verifications of a key or a whole workspace (rotation, deletion). */
+  /** Drops cached verifications of a key or a whole workspace, and failures of the key (rotation, deletion). */
   invalidate(filter: { apiKey?: string; workspaceId?: string }): void {
+    this.#epoch++;
+    // A pair that failed against the old secret may be the new one.
+    if (filter.apiKey) this.#failed.deleteWhere(({ apiKey }) => apiKey === filter.apiKey);
     this.#verified.deleteWhere(
       ({ principal }) =>
         principal.apiKey === filter.apiKey || principal.workspaceId === filter.workspaceId,
     );
   }
 
-  /** Drops every cached verification (the control channel reconnected: events may be lost). */
+  /** Drops every cached verification and failure (the control channel reconnected: events may be lost). */
   clear(): void {
+    this.#epoch++;
+    this.#failed.clear();
     this.#verified.clear();
   }
 }

@@ -62,6 +62,10 @@ describe('renderReferencePage', () => {
     expect(send.textContent).toContain('Request body');
     expect(send.textContent).toContain('client_id');
     expect(send.textContent).toContain('429');
+    // The body is named after its request body component; headers that matter are shown.
+    expect(send.textContent).toContain('Schema: SendMessageBody');
+    expect(send.textContent).toContain('headers: Retry-After');
+    expect(send.textContent).toContain('Allow: POST, GET');
     const history = document.getElementById('op-listMessages')!;
     expect(history.textContent).toContain('before');
     expect(history.textContent).toContain('Page size, 1–100');

@@ -70,7 +70,9 @@ function schemaView(s) {
 }
 function operation(method, path, op) {
   const params = (op.parameters || []).map((p) => (p.$ref ? resolve(p.$ref) : p));
-  const body = op.requestBody && op.requestBody.content['application/json'].schema;
+  const requestBody = op.requestBody && (op.requestBody.$ref ? resolve(op.requestBody.$ref) : op.requestBody);
+  const body = requestBody && requestBody.content['application/json'].schema;
+  const bodyName = op.requestBody && op.requestBody.$ref ? refName(op.requestBody.$ref) : typeOf(body);
   return h('details', { class: 'op', id: 'op-' + op.operationId },
     h('summary', {}, h('span', { class: 'm ' + method }, method), h('span', { class: 'path' }, path),
       h('span', { class: 'sum' }, op.summary),
@@ -81,12 +83,14 @@ function operation(method, path, op) {
         h('tr', {}, h('th', {}, 'name'), h('th', {}, 'in'), h('th', {}, 'type'), h('th', {}, 'notes')),
         params.map((p) => h('tr', {}, h('td', { class: 't' }, p.name, p.required ? h('span', { class: 'req' }, ' *') : ''),
           h('td', {}, p.in), h('td', { class: 't' }, typeOf(p.schema)), h('td', {}, p.description || '', notes(p.schema)))))] : '',
-      body ? [h('h4', {}, 'Request body'), schemaView(body.$ref ? resolve(body.$ref) : body), h('p', { class: 'note' }, 'Schema: ', typeOf(body))] : '',
+      body ? [h('h4', {}, 'Request body'), schemaView(body.$ref ? resolve(body.$ref) : body), h('p', { class: 'note' }, 'Schema: ', bodyName)] : '',
       h('h4', {}, 'Responses'),
       Object.entries(op.responses).map(([status, r]) => {
         const res = r.$ref ? resolve(r.$ref) : r;
         const schema = res.content && res.content['application/json'].schema;
-        return h('div', {}, h('b', {}, status), ' ', res.description, schema ? [' — ', h('span', { class: 't' }, typeOf(schema))] : '');
+        const headers = Object.keys(res.headers || {}).filter((name) => name !== 'X-Request-Id');
+        return h('div', {}, h('b', {}, status), ' ', res.description, schema ? [' — ', h('span', { class: 't' }, typeOf(schema))] : '',
+          headers.length ? h('span', { class: 'note' }, ' · headers: ' + headers.join(', ')) : '');
       })));
 }
 function render() {
