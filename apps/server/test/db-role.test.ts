@@ -50,7 +50,7 @@ if (process.env.DATABASE_URL) {
       await testDb.handle.close();
       const dataDir = await mkdtemp(join(tmpdir(), 'cariosan-db-role-'));
       cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-      const masterKey = randomBytes(32);
+      const masterKey = testDb.masterKey!;
       const server = await startServer(
         loadConfig({
           DATABASE_URL: testDb.databaseUrl,
