@@ -20,6 +20,7 @@ import { AppError, errorFields, invalidInput, toAppError } from '../lib/errors';
 import type { RateLimiter } from '../lib/rate-limiter';
 import { sendMessage } from '../messages/message.service';
 import { markRead } from '../messages/reaction-read.service';
+import { tokenExpiringFrame } from './frames';
 import type { Hub } from './hub';
 import { messagesAfter, presenceMemberIds } from './replay';
 import { Subscription } from './subscription';
@@ -427,9 +428,7 @@ export class Connection {
     // Half-way through a token shorter-lived than the warning period, so that refreshing
     // one does not draw another warning at once.
     const warnIn = Math.max(0, left - Math.min(TOKEN_EXPIRY_WARNING_SECONDS * 1000, left / 2));
-    const frame = Buffer.from(
-      JSON.stringify({ type: 'token_expiring', expires_at: new Date(expiresAt).toISOString() }),
-    );
+    const frame = tokenExpiringFrame(expiresAt);
     if (warnIn < MAX_TIMER_MS) this.#warnTimer = setTimeout(() => this.push(frame), warnIn);
     if (left < MAX_TIMER_MS) {
       this.#expireTimer = setTimeout(() => this.close('token_expired'), Math.max(0, left));
