@@ -194,6 +194,21 @@ describe('the server answers what /v1/openapi.json says', () => {
     expect((await send('PATCH', `${messages}/${messageId}`, edit)).status).toBe(409);
   });
 
+  it('answers another method on every path with the 405 and Allow its operations document', async () => {
+    const verbs = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+    for (const [template, item] of Object.entries(doc.paths)) {
+      const wrong = verbs.find((verb) => !(verb.toLowerCase() in item))!;
+      const path = template.replace(/\{[a-z_]+\}/g, 'x1');
+      const response = await server.app.request(path, { method: wrong });
+      expect(response.status, `${wrong} ${path}`).toBe(405);
+      for (const operation of Object.values(item)) {
+        const documented = (operation.responses['405'] as { description: string }).description;
+        expect(documented).toContain(`\`Allow: ${response.headers.get('allow')}\``);
+      }
+      expect(response.headers.get('x-request-id')).toBeTruthy();
+    }
+  });
+
   it('documents the 429 of the rate limit, with Retry-After', async () => {
     const { send } = await workspaceCaller();
     let status = 200;

@@ -11,9 +11,9 @@ type AnySchema = v.GenericSchema;
 /**
  * How the protocol's pipes render in JSON Schema (2020-12, OpenAPI 3.1's dialect).
  *
- * - `typeMode: 'input'`: what a client must send. Query params like `limit` are strings that
- *   the schema turns into numbers, so the document shows the wire form (a string with a
- *   pattern) and stops before `v.transform`. Responses have no transforms, so input = output.
+ * - `typeMode: 'input'`: what a client must send, so an entry that is optional or has a
+ *   default is not `required` (the default is written as `default`). Responses have no
+ *   transforms, so input = output. Query strings are the exception: see {@link integerQuery}.
  * - `v.check` (byte limits, "text or attachments") has no JSON Schema equivalent: its message
  *   becomes part of the `description` so a reader still learns the rule.
  * - Regexes with the `u` flag keep their source: JSON Schema patterns are Unicode-aware anyway.
@@ -39,6 +39,15 @@ const CONFIG: ConversionConfig = {
   },
 };
 
+/** Options of {@link toComponentSchemas}. */
+export interface ComponentSchemaOptions {
+  /**
+   * Object schemas of query strings. Their entries that parse a string of digits into a
+   * number are written as the integers they stand for (see {@link integerQuery}).
+   */
+  queries?: ReadonlySet<AnySchema>;
+}
+
 /**
  * Converts named valibot schemas to JSON Schemas in one pass: a schema that appears (by
  * identity) among `definitions` is referenced as `#/components/schemas/<name>` wherever it is
@@ -47,11 +56,24 @@ const CONFIG: ConversionConfig = {
  * @example
  * const schemas = toComponentSchemas({ User, UserPage });
  * schemas.UserPage.properties.items.items; // { $ref: '#/components/schemas/User' }
+ * toComponentSchemas({ ListUsersQuery }, { queries: new Set([ListUsersQuery]) })
+ *   .ListUsersQuery.properties.limit; // { type: 'integer', minimum: 1, maximum: 100, default: 50 }
  */
 export function toComponentSchemas<K extends string>(
   definitions: Record<K, AnySchema>,
+  options: ComponentSchemaOptions = {},
 ): Record<K, JsonSchema> {
-  const converted = toJsonSchemaDefs(definitions, CONFIG) as Record<K, JsonSchema>;
+  const queries = options.queries;
+  const config: ConversionConfig = queries
+    ? {
+        ...CONFIG,
+        overrideSchema: ({ valibotSchema, jsonSchema }) =>
+          queries.has(valibotSchema as AnySchema)
+            ? withIntegerEntries(valibotSchema as AnySchema, jsonSchema)
+            : undefined,
+      }
+    : CONFIG;
+  const converted = toJsonSchemaDefs(definitions, config) as Record<K, JsonSchema>;
   // The converter always writes `required`; an empty list is noise in a reference.
   for (const schema of Object.values<JsonSchema>(converted)) dropEmptyRequired(schema);
   return converted;
@@ -67,6 +89,66 @@ export function requiredKeys(schema: AnySchema): string[] {
   const entries = (schema as { entries?: Record<string, { type: string }> }).entries ?? {};
   const optional = new Set(['optional', 'exact_optional', 'nullish']);
   return Object.keys(entries).filter((key) => !optional.has(entries[key]!.type));
+}
+
+type PipeItem = { kind: string; type: string; requirement?: unknown; operation?: unknown };
+
+/** `^\d+$` or `^\d{1,15}$`: digits only, with at most this many. */
+const DIGITS = /^\^\\d(?:\{1,(\d+)\}|\+)\$$/;
+
+/**
+ * The integer a query string entry stands for, or undefined when it is not one: a string
+ * checked by a digits-only regex, then `v.transform(Number)` (or `v.toNumber()`). The bounds
+ * are the `minValue`/`maxValue` after the transform, else what the regex allows
+ * (`^\d{1,15}$` → 0 … 999999999999999). The server still parses the string; a client
+ * generated from the document sends a number, which is the same characters in a URL.
+ *
+ * @example
+ * integerQuery(v.pipe(v.string(), v.regex(/^\d{1,3}$/), v.transform(Number), v.maxValue(100)));
+ * // { type: 'integer', minimum: 0, maximum: 100 }
+ */
+export function integerQuery(schema: AnySchema): JsonSchema | undefined {
+  const pipe = (schema as { pipe?: PipeItem[] }).pipe;
+  if (pipe?.[0]?.type !== 'string') return undefined;
+  const at = pipe.findIndex(
+    (item) => item.type === 'to_number' || (item.type === 'transform' && item.operation === Number),
+  );
+  if (at === -1) return undefined;
+  const digits = pipe
+    .slice(1, at)
+    .map((item) =>
+      item.type === 'regex' ? DIGITS.exec((item.requirement as RegExp).source) : null,
+    )
+    .find((match) => match !== null);
+  if (!digits) return undefined;
+  const after = pipe.slice(at + 1);
+  const bound = (type: string) =>
+    after.findLast((item) => item.type === type)?.requirement as number | undefined;
+  const maximum = bound('max_value') ?? (digits[1] ? 10 ** Number(digits[1]) - 1 : undefined);
+  return {
+    type: 'integer',
+    minimum: bound('min_value') ?? 0,
+    ...(maximum === undefined ? {} : { maximum }),
+  };
+}
+
+/** A query object's JSON Schema with its integer entries written as integers. */
+function withIntegerEntries(schema: AnySchema, jsonSchema: JsonSchema): JsonSchema {
+  const entries = (schema as { entries?: Record<string, AnySchema> }).entries ?? {};
+  const properties = { ...(jsonSchema.properties as Record<string, JsonSchema>) };
+  for (const [key, entry] of Object.entries(entries)) {
+    const wrapped = entry as unknown as { type: string; wrapped?: AnySchema; default?: unknown };
+    const optional = wrapped.type === 'optional' || wrapped.type === 'exact_optional';
+    const integer = integerQuery(optional ? wrapped.wrapped! : entry);
+    if (!integer || !properties[key]) continue;
+    const { type: _type, pattern: _pattern, default: fallback, ...rest } = properties[key]!;
+    properties[key] = {
+      ...rest,
+      ...integer,
+      ...(fallback === undefined ? {} : { default: Number(fallback) }),
+    };
+  }
+  return { ...jsonSchema, properties };
 }
 
 function dropEmptyRequired(schema: unknown): void {

@@ -13,7 +13,7 @@ import {
 } from './channels';
 import { CustomData } from './common';
 import { ErrorBody, ErrorCode } from './errors';
-import { COMPONENT_REF_PREFIX, toComponentSchemas } from './json-schema';
+import { toComponentSchemas } from './json-schema';
 import {
   AddReactionBody,
   MarkReadBody,
@@ -24,7 +24,7 @@ import {
   UpdateMessageBody,
 } from './messages';
 import type { OpenApiParameter } from './openapi';
-import { Deleted, PATH_PARAMS, type RouteSpec, TokensRevoked, WorkspaceInfo } from './routes';
+import { Deleted, PATH_PARAMS, TokensRevoked, WorkspaceInfo } from './routes';
 import { UpsertUserBody, User, UserPage, UserRole } from './users';
 import {
   CreateWebhookBody,
@@ -37,8 +37,9 @@ import {
   WebhookTestResult,
 } from './webhooks';
 
-// The fixed parts of the OpenAPI document: named schemas, tags, path parameters, errors and
-// security schemes. `openapi.ts` assembles them with the routes.
+// The fixed parts of the OpenAPI document: named schemas, tags, path parameters and security
+// schemes (statuses and headers are in `openapi-responses.ts`). `openapi.ts` assembles them
+// with the routes.
 
 /**
  * Reusable schemas, by the name they have in this package (ids are left inline: `ChannelId`
@@ -86,22 +87,6 @@ export const COMPONENTS = {
 } satisfies Record<string, v.GenericSchema>;
 
 /**
- * The standard error responses: status → [component name, description].
- *
- * @example
- * ERRORS[429][0]; // 'RateLimited'
- */
-export const ERRORS = {
-  400: ['BadRequest', 'Invalid input; `field` names the failing field'],
-  401: ['Unauthorized', 'Missing, malformed, expired or revoked credentials'],
-  403: ['Forbidden', 'Authenticated, but not allowed to do this'],
-  404: ['NotFound', 'No such resource in this workspace (also for ids of other workspaces)'],
-  409: ['Conflict', 'Conflicts with the current state'],
-  413: ['PayloadTooLarge', 'Body over the size limit'],
-  429: ['RateLimited', 'Too many requests for this workspace; retry after `Retry-After` seconds'],
-} as const;
-
-/**
  * Operation groups of the document and the reference page.
  *
  * @example
@@ -130,51 +115,6 @@ export function pathParameters(): Record<string, OpenApiParameter> {
       name,
       { name, in: 'path' as const, required: true, schema, description: 'URL-encoded' },
     ]),
-  );
-}
-
-/**
- * `components.responses`: ErrorBody answers, 429 with `Retry-After`.
- *
- * @example
- * errorResponses().NotFound; // { description, content: { 'application/json': … } }
- */
-export function errorResponses(): Record<string, unknown> {
-  const body = { 'application/json': { schema: { $ref: `${COMPONENT_REF_PREFIX}ErrorBody` } } };
-  return Object.fromEntries(
-    Object.entries(ERRORS).map(([status, [name, description]]) => [
-      name,
-      {
-        description,
-        content: body,
-        ...(status === '429'
-          ? {
-              headers: {
-                'Retry-After': {
-                  description: 'Seconds to wait before retrying',
-                  schema: { type: 'integer', minimum: 0 },
-                },
-              },
-            }
-          : {}),
-      },
-    ]),
-  );
-}
-
-/**
- * The error responses a route can give, as `$ref`s.
- *
- * @example
- * errorResponsesOf(ROUTES.getUser)['404']; // { $ref: '#/components/responses/NotFound' }
- */
-export function errorResponsesOf(route: RouteSpec): Record<string, { $ref: string }> {
-  const statuses = (Object.keys(ERRORS).map(Number) as (keyof typeof ERRORS)[]).filter(
-    // Only a body can be too large; only writes can conflict.
-    (status) => (status !== 413 || route.body) && (status !== 409 || route.method !== 'GET'),
-  );
-  return Object.fromEntries(
-    statuses.map((status) => [status, { $ref: `#/components/responses/${ERRORS[status][0]}` }]),
   );
 }
 

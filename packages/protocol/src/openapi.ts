@@ -1,15 +1,8 @@
 import type * as v from 'valibot';
 import { PROTOCOL_VERSION } from './index';
 import { COMPONENT_REF_PREFIX, type JsonSchema, toComponentSchemas } from './json-schema';
-import {
-  COMPONENTS,
-  errorResponses,
-  errorResponsesOf,
-  pathParameters,
-  SECURITY_SCHEMES,
-  TAGS,
-  tagOf,
-} from './openapi-components';
+import { COMPONENTS, pathParameters, SECURITY_SCHEMES, TAGS, tagOf } from './openapi-components';
+import { errorResponses, HEADERS, type OpenApiHeader, responsesOf } from './openapi-responses';
 import { ROUTES, type RouteSpec } from './routes';
 
 /**
@@ -41,9 +34,21 @@ export interface OpenApiDocument {
   components: {
     schemas: Record<string, JsonSchema>;
     parameters: Record<string, OpenApiParameter>;
+    requestBodies: Record<string, OpenApiRequestBody>;
     responses: Record<string, unknown>;
+    headers: Record<string, OpenApiHeader>;
     securitySchemes: Record<string, unknown>;
   };
+}
+
+/**
+ * A JSON request body. Bodies live in `components.requestBodies`, not among the schemas: a
+ * field with a default is optional to send, and generators (openapi-typescript) make such a
+ * field optional only in a request body, not in a shared schema, which also describes answers.
+ */
+export interface OpenApiRequestBody {
+  required: boolean;
+  content: { 'application/json': { schema: JsonSchema } };
 }
 
 /** One operation of an {@link OpenApiDocument}. */
@@ -54,7 +59,7 @@ export interface OpenApiOperation {
   tags: string[];
   security: Record<string, string[]>[];
   parameters: (OpenApiParameter | { $ref: string })[];
-  requestBody?: { required: boolean; content: { 'application/json': { schema: JsonSchema } } };
+  requestBody?: { $ref: string };
   responses: Record<string, unknown>;
 }
 
@@ -67,7 +72,7 @@ export interface OpenApiParameter {
   description?: string;
 }
 
-/** What the schemas of query strings cannot say (their numeric bounds sit after the transform). */
+/** What the schemas of query strings do not say. */
 const QUERY_NOTES: Record<string, string> = {
   limit: 'Page size, 1–100',
   cursor: '`next_cursor` of the previous page',
@@ -105,8 +110,9 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocum
     return fallback;
   };
   const queries = new Map<v.GenericSchema, string>();
+  const bodies = new Set<string>();
   for (const route of routes) {
-    if (route.body) nameOf(route.body, `${pascal(route.operationId)}Body`);
+    if (route.body) bodies.add(nameOf(route.body, `${pascal(route.operationId)}Body`));
     nameOf(route.response, `${pascal(route.operationId)}Response`);
     if (route.query && !queries.has(route.query)) {
       const key = `${pascal(route.operationId)}Query`;
@@ -114,12 +120,20 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocum
       definitions[key] = route.query;
     }
   }
-  const schemas = toComponentSchemas(definitions);
-  // Queries are spelled out as parameters, not kept as schemas.
+  const schemas = toComponentSchemas(definitions, { queries: new Set(queries.keys()) });
+  // Queries are spelled out as parameters, bodies as request bodies, not kept as schemas.
   const queryParams = new Map<v.GenericSchema, OpenApiParameter[]>();
   for (const [schema, key] of queries) {
     queryParams.set(schema, toQueryParameters(schemas[key]!));
     delete schemas[key];
+  }
+  const requestBodies: Record<string, OpenApiRequestBody> = {};
+  for (const name of bodies) {
+    requestBodies[name] = {
+      required: true,
+      content: { 'application/json': { schema: schemas[name]! } },
+    };
+    delete schemas[name];
   }
 
   const paths: OpenApiDocument['paths'] = {};
@@ -129,6 +143,7 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocum
     const ref = (schema: v.GenericSchema) => ({
       $ref: `${COMPONENT_REF_PREFIX}${named.get(schema)}`,
     });
+    const content = { 'application/json': { schema: ref(route.response) } };
     const operation: OpenApiOperation = {
       operationId: route.operationId,
       summary: route.summary,
@@ -141,20 +156,9 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocum
         ...(route.query ? (queryParams.get(route.query) ?? []) : []),
       ],
       ...(route.body
-        ? {
-            requestBody: {
-              required: true,
-              content: { 'application/json': { schema: ref(route.body) } },
-            },
-          }
+        ? { requestBody: { $ref: `#/components/requestBodies/${named.get(route.body)}` } }
         : {}),
-      responses: {
-        [route.status]: {
-          description: route.status === 201 ? 'Created' : 'OK',
-          content: { 'application/json': { schema: ref(route.response) } },
-        },
-        ...errorResponsesOf(route),
-      },
+      responses: responsesOf(route, content),
     };
     paths[path] ??= {};
     paths[path][route.method.toLowerCase() as Lowercase<RouteSpec['method']>] = operation;
@@ -167,7 +171,9 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocum
       version: options.version ?? String(PROTOCOL_VERSION),
       description:
         'REST API of Cariosan, the self-hostable multi-tenant chat backend. Errors always look like ' +
-        '`{"error":{"code":"not_found","message":"…","request_id":"…"}}`. Lists use cursor pagination.',
+        '`{"error":{"code":"not_found","message":"…","request_id":"…"}}` (400s add `field`). Every ' +
+        'answer carries `X-Request-Id`; with rate limiting on, `X-RateLimit-Limit` and ' +
+        '`X-RateLimit-Remaining`, and a 429 `Retry-After`. Lists use cursor pagination.',
     },
     servers: [{ url: options.serverUrl ?? '/' }],
     tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
@@ -175,7 +181,9 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocum
     components: {
       schemas,
       parameters: pathParameters(),
+      requestBodies,
       responses: errorResponses(),
+      headers: HEADERS,
       securitySchemes: SECURITY_SCHEMES,
     },
   };

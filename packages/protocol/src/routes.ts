@@ -68,6 +68,9 @@ export const PATH_PARAMS = {
 /** Who may call a route: the server key pair only, or also a user JWT. */
 export type RouteAuth = 'server' | 'any';
 
+/** A status a route answers with its `response` body. */
+export type SuccessStatus = 200 | 201;
+
 /** One REST route: the single description the server, the SDK, OpenAPI and the tests share. */
 export interface RouteSpec {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -79,8 +82,16 @@ export interface RouteSpec {
   query?: v.GenericSchema;
   body?: v.GenericSchema;
   response: v.GenericSchema;
-  /** Success status (201 for creations). */
-  status: 200 | 201;
+  /** Success status of a first call (201 when it creates something). */
+  status: SuccessStatus;
+  /**
+   * The route's other success statuses, each with when it is sent: a call that finds what an
+   * earlier one made answers it with 200 rather than 201. Same `response` body.
+   *
+   * @example
+   * { status: 201, alsoStatus: { 200: 'The user existed and was updated' } }
+   */
+  alsoStatus?: Readonly<Partial<Record<SuccessStatus, string>>>;
 }
 
 const route = <const R extends RouteSpec>(spec: R) => spec;
@@ -109,7 +120,8 @@ export const ROUTES = {
     auth: 'server',
     body: UpsertUserBody,
     response: User,
-    status: 200,
+    status: 201,
+    alsoStatus: { 200: 'The user existed (or was deleted and is revived): updated' },
   }),
   getUser: route({
     method: 'GET',
@@ -157,6 +169,7 @@ export const ROUTES = {
     body: CreateChannelBody,
     response: ChannelWithMembers,
     status: 201,
+    alsoStatus: { 200: 'A dm between the same two users exists: that channel' },
   }),
   listChannels: route({
     method: 'GET',
@@ -217,6 +230,7 @@ export const ROUTES = {
     body: SendMessageBody,
     response: Message,
     status: 201,
+    alsoStatus: { 200: 'This author already sent this `client_id` here: the first message' },
   }),
   listMessages: route({
     method: 'GET',

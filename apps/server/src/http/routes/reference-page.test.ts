@@ -1,7 +1,7 @@
 import { ROUTES } from '@cariosan/protocol';
 import { buildOpenApiDocument } from '@cariosan/protocol/openapi';
 import { type HTMLElement, type HTMLInputElement, Window } from 'happy-dom';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { REFERENCE_CSP, renderReferencePage } from './reference-page';
 
 const doc = buildOpenApiDocument();
@@ -32,7 +32,13 @@ async function open() {
   const script = /<script>([\s\S]*)<\/script>/.exec(html)![1]!;
   window.document.write(html.replace(/<script>[\s\S]*<\/script>/, ''));
   window.eval(script);
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  // The script renders once its fetch resolves: wait for the operations, not a fixed time.
+  await vi.waitFor(
+    () => {
+      if (window.document.querySelectorAll('details.op').length === 0) throw new Error('not yet');
+    },
+    { timeout: 10_000, interval: 5 },
+  );
   return { document: window.document, fetched };
 }
 
@@ -65,7 +71,7 @@ describe('renderReferencePage', () => {
     // The body is named after its request body component; headers that matter are shown.
     expect(send.textContent).toContain('Schema: SendMessageBody');
     expect(send.textContent).toContain('headers: Retry-After');
-    expect(send.textContent).toContain('Allow: POST, GET');
+    expect(send.textContent).toContain('Allow: GET, HEAD, POST');
     const history = document.getElementById('op-listMessages')!;
     expect(history.textContent).toContain('before');
     expect(history.textContent).toContain('Page size, 1–100');
