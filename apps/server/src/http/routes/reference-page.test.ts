@@ -33,13 +33,14 @@ async function open() {
   window.document.write(html.replace(/<script>[\s\S]*<\/script>/, ''));
   window.eval(script);
   // The script renders once its fetch resolves: wait for the operations, not a fixed time.
+  const { document } = window;
   await vi.waitFor(
     () => {
-      if (window.document.querySelectorAll('details.op').length === 0) throw new Error('not yet');
+      if (document.querySelectorAll('details.op').length === 0) throw new Error('not yet');
     },
     { timeout: 10_000, interval: 5 },
   );
-  return { document: window.document, fetched };
+  return { document, fetched };
 }
 
 describe('renderReferencePage', () => {
