@@ -17,9 +17,9 @@ import { withWorkspace } from '../db/scope';
 import type { Deps } from '../deps';
 import type { Actor } from '../http/actor';
 import { AppError, errorFields, invalidInput, toAppError } from '../lib/errors';
-import type { RateLimiter } from '../lib/rate-limiter';
 import { sendMessage } from '../messages/message.service';
 import { markRead } from '../messages/reaction-read.service';
+import { admitFrame, type ChargeScope, type FrameLimits } from './admission';
 import { tokenExpiringFrame } from './frames';
 import type { Hub } from './hub';
 import { messagesAfter, presenceMemberIds } from './replay';
@@ -31,7 +31,7 @@ export interface GatewayContext {
   deps: Deps;
   hub: Hub;
   typing: TypingTracker;
-  limits: { socket?: RateLimiter; user?: RateLimiter; workspace?: RateLimiter };
+  limits: FrameLimits;
   /** Requests being processed (drain waits for them). */
   inflight: Set<Promise<unknown>>;
   /** Called once the socket is authenticated, and once when it closes after that. */
@@ -481,14 +481,12 @@ export class Connection {
    * when the frame is refused. A client that keeps going past `retry_after` is closed once the
    * requests it was already granted are answered.
    */
-  #admit(id: string | null, scope: 'all' | 'socket' | 'principal'): boolean {
-    const { limits } = this.context;
-    const decisions = [
-      scope === 'principal' ? undefined : limits.socket?.take(this.id),
-      scope === 'socket' ? undefined : limits.user?.take(`${this.workspaceId}\u0000${this.userId}`),
-      scope === 'socket' ? undefined : limits.workspace?.take(this.workspaceId),
-    ];
-    const refused = decisions.find((decision) => decision && !decision.allowed);
+  #admit(id: string | null, scope: ChargeScope): boolean {
+    const refused = admitFrame(
+      this.context.limits,
+      { connectionId: this.id, workspaceId: this.workspaceId, userId: this.userId },
+      scope,
+    );
     if (!refused) {
       this.#refusedFrames = 0;
       return true;
