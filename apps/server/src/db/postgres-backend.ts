@@ -122,7 +122,12 @@ export async function openPostgres(options: OpenPostgresOptions): Promise<DbHand
     },
     isReady: () => hasNoPendingMigrations(db),
     close: () => {
-      closing ??= listener.close().then(() => db.destroy());
+      // A bounded end: connections still busy after 5 s are closed, so a query that never
+      // returns cannot hold up a shutdown (end() without a timeout waits for it forever).
+      closing ??= listener
+        .close()
+        .then(() => pool.end({ timeout: 5 }))
+        .then(() => db.destroy());
       return closing;
     },
   };

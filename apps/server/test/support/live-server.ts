@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { Cariosan } from '@cariosan/node';
 import { type Gateway, startGateway } from '../../src/gateway/gateway';
 import { listenHttp } from '../../src/http/http-server';
+import { settledWithin } from '../../src/lib/time';
 import type { RevealedCredentials } from '../../src/workspaces/workspace.service';
 import { createTestServer, type TestServer } from './test-server';
 
@@ -52,14 +53,26 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
     },
     close() {
       closing ??= (async () => {
-        await gateway.close(1_000);
-        await new Promise<void>((resolve) => {
-          http.close(() => resolve());
-          http.closeAllConnections();
-        });
-        await base.close();
+        // Each phase has a deadline, as `cariosan serve`'s have: a stop that hangs is named on
+        // stderr and passed over instead of timing out the test file's hook.
+        await phase('gateway', gateway.close(1_000), 10_000);
+        await phase(
+          'http server',
+          new Promise<void>((resolve) => {
+            http.close(() => resolve());
+            http.closeAllConnections();
+          }),
+          10_000,
+        );
+        await phase('control bus and database', base.close(), 20_000);
       })();
       return closing;
     },
   };
+}
+
+async function phase(name: string, work: Promise<unknown>, ms: number): Promise<void> {
+  if (!(await settledWithin(work, ms))) {
+    process.stderr.write(`live server: ${name} did not stop within ${ms} ms; going on\n`);
+  }
 }
