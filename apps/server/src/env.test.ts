@@ -27,6 +27,11 @@ describe('loadConfig', () => {
     }
   });
 
+  it('refuses an admin key short enough to guess, saying how to make one', () => {
+    expect(() => loadConfig({ CARIOSAN_ADMIN_KEY: 'hunter2' })).toThrow(/at least 32 characters/);
+    expect(loadConfig({ CARIOSAN_ADMIN_KEY: 'k'.repeat(32) }).adminKey).toBe('k'.repeat(32));
+  });
+
   it('reads CARIOS_JWT_TTL_HOURS as a cap in hours, decimals allowed, as the SDK does', () => {
     expect(loadConfig({ CARIOS_JWT_TTL_HOURS: '0.5' }).jwtTtlHours).toBe(0.5);
     for (const bad of ['0', '-1', 'abc', 'Infinity']) {

@@ -45,7 +45,17 @@ const EnvSchema = v.object({
   CARIOS_JWT_TTL_HOURS: amount('CARIOS_JWT_TTL_HOURS', 'hours', 24, 1 / 60),
   LOG_LEVEL: v.optional(LogLevel, 'info'),
   CARIOSAN_RATE_LIMIT: positiveInt('CARIOSAN_RATE_LIMIT', 0),
-  CARIOSAN_ADMIN_KEY: v.optional(v.string()),
+  // The correct admin key is always accepted (limits never lock it out), so its length is
+  // what stands against guessing.
+  CARIOSAN_ADMIN_KEY: v.optional(
+    v.pipe(
+      v.string(),
+      v.minLength(
+        32,
+        'CARIOSAN_ADMIN_KEY must be at least 32 characters (generate one with `openssl rand -base64 32`)',
+      ),
+    ),
+  ),
   CARIOSAN_WS_FRAME_RATE: positiveInt('CARIOSAN_WS_FRAME_RATE', 50),
   CARIOSAN_WS_USER_FRAME_RATE: positiveInt('CARIOSAN_WS_USER_FRAME_RATE', 100),
   CARIOSAN_WS_MAX_BUFFERED_BYTES: positiveInt('CARIOSAN_WS_MAX_BUFFERED_BYTES', 1024 * 1024),
