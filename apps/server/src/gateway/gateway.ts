@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ERROR_STATUS } from '@cariosan/protocol';
-import { ulid } from 'ulidx';
 import { WebSocketServer } from 'ws';
 import type { ControlBus } from '../control/control-bus';
 import type { ControlEvent } from '../control/control-events';
 import type { Deps } from '../deps';
 import { listenSealed, seal } from '../events/bus-seal';
 import { EVENTS_CHANNEL, encodeWireEvent, type WireEvent } from '../events/event-wire';
+import { requestIdFrom } from '../http/middleware/request-context';
 import { AppError, errorFields } from '../lib/errors';
 import { RateLimiter } from '../lib/rate-limiter';
 import { settledWithin } from '../lib/time';
@@ -197,11 +197,7 @@ export async function startGateway(deps: Deps, controlBus: ControlBus): Promise<
 
   /** A refused upgrade gets SPEC's error body and a request id, like any other answer. */
   function refuse(request: IncomingMessage, socket: Duplex, error: AppError): void {
-    const incoming = request.headers['x-request-id'];
-    const requestId =
-      typeof incoming === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(incoming)
-        ? incoming
-        : `req_${ulid()}`;
+    const requestId = requestIdFrom(request.headers['x-request-id']);
     const body = JSON.stringify({ error: { ...errorFields(error), request_id: requestId } });
     const status = ERROR_STATUS[error.code];
     socket.end(

@@ -8,6 +8,17 @@ import type { AppEnv } from '../app-env';
 const INCOMING_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /**
+ * The caller's `X-Request-Id` when it is sane (1–64 of `[A-Za-z0-9_.:-]`), else a new
+ * `req_` + ULID: the one rule for HTTP answers and refused WebSocket upgrades alike.
+ *
+ * @example
+ * requestIdFrom(request.headers['x-request-id']); // 'req_01J…' or the caller's own
+ */
+export function requestIdFrom(incoming: string | string[] | undefined): string {
+  return typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : `req_${ulid()}`;
+}
+
+/**
  * Gives every request an id (the caller's `X-Request-Id` when sane, else `req_` + ULID),
  * echoes it, and writes one access-log line. The path is logged without its query string,
  * which may carry user input.
@@ -17,8 +28,7 @@ const INCOMING_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
  */
 export function requestContext(logger: Logger, metrics?: Metrics): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const incoming = c.req.header('x-request-id');
-    const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : `req_${ulid()}`;
+    const requestId = requestIdFrom(c.req.header('x-request-id'));
     c.set('requestId', requestId);
     c.header('X-Request-Id', requestId);
     const started = performance.now();
