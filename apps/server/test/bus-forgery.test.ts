@@ -132,7 +132,7 @@ describe('bus input is untrusted', () => {
     const rejected = (channel: string, reason: string) =>
       Number(
         new RegExp(
-          `cariosan_bus_rejected_total\\{channel="${channel}",reason="${reason}"\\} (\\d+)`,
+          `cariosan_notify_rejected_total\\{channel="${channel}",reason="${reason}"\\} (\\d+)`,
         ).exec(metrics)?.[1] ?? 0,
       );
     expect(rejected(EVENTS_CHANNEL, 'seal')).toBe(3);

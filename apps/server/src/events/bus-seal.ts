@@ -42,7 +42,7 @@ export function seal(payload: string): string {
  *
  * @example
  * const payload = unseal(notification);
- * if (payload === undefined) metrics.counter('cariosan_bus_rejected_total', …);
+ * if (payload === undefined) metrics.counter('cariosan_notify_rejected_total', …);
  */
 export function unseal(sealed: string): string | undefined {
   if (sealed.length < TAG_CHARS + 1 || sealed[TAG_CHARS] !== '.') return undefined;
@@ -64,7 +64,7 @@ export function unseal(sealed: string): string | undefined {
  */
 export function countRejected(metrics: Metrics, channel: string, reason: 'seal' | 'schema'): void {
   metrics.counter(
-    'cariosan_bus_rejected_total',
+    'cariosan_notify_rejected_total',
     'Bus messages dropped because their seal or their shape was wrong',
     { channel, reason },
   );
