@@ -32,11 +32,15 @@ async function storage(): Promise<{ env: Record<string, string>; firstKey: strin
 describe('CARIOSAN_MASTER_KEY check value', () => {
   it('refuses to start with another master key than the database was set up with, and says so', async () => {
     const { env, firstKey } = await storage();
-    const wrong = spawnServer({ ...env, CARIOSAN_MASTER_KEY: key() });
-    await expect(wrong).rejects.toThrow(
+    const refused = await spawnServer({ ...env, CARIOSAN_MASTER_KEY: key() }).then(
+      () => new Error('started'),
+      (error: Error) => error,
+    );
+    expect(refused.message).toMatch(
       /CARIOSAN_MASTER_KEY is not the key this database was set up with/,
     );
-    await expect(wrong).rejects.not.toThrow(new RegExp(firstKey.slice(0, 12)));
+    // The original key never reaches the output (a substring: base64 holds regex characters).
+    expect(refused.message).not.toContain(firstKey.slice(0, 12));
 
     const right = await spawnServer({ ...env, CARIOSAN_MASTER_KEY: firstKey });
     expect((await fetch(`${right.url}/readyz`)).status).toBe(200);
